@@ -1,0 +1,203 @@
+import { z } from 'zod'
+
+// The site file contract of DESIGN.md §3.2. Field names are relied on by site files in the field:
+// extend them, never rename them.
+
+const id = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'use letters, digits, ".", "_" or "-", starting with a letter or digit',
+  )
+
+const positiveMs = z.number().int().positive().max(3_600_000)
+const port = z.number().int().min(1).max(65535)
+
+const modbusTcpSource = z.strictObject({
+  id,
+  protocol: z.literal('modbus-tcp'),
+  host: z.string().min(1),
+  port: port.default(502),
+  unitId: z.number().int().min(0).max(255).default(1),
+  pollMs: positiveMs.default(1000),
+  timeoutMs: positiveMs.default(1000),
+  /** The built-in simulator serves this endpoint (demo sites and drills only). */
+  simulated: z.boolean().default(false),
+})
+
+const modbusRtuSource = z.strictObject({
+  id,
+  protocol: z.literal('modbus-rtu'),
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(19200),
+  parity: z.enum(['none', 'even', 'odd']).default('even'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  unitId: z.number().int().min(0).max(255).default(1),
+  pollMs: positiveMs.default(1000),
+  timeoutMs: positiveMs.default(1000),
+  simulated: z.boolean().default(false),
+})
+
+const opcuaSource = z.strictObject({
+  id,
+  protocol: z.literal('opcua'),
+  endpoint: z.string().regex(/^opc\.tcp:\/\/.+/, 'must start with opc.tcp://'),
+  securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
+  securityPolicy: z
+    .enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
+    .default('None'),
+  samplingMs: positiveMs.default(1000),
+  publishingMs: positiveMs.optional(),
+  simulated: z.boolean().default(false),
+})
+
+export const sourceSchema = z.discriminatedUnion('protocol', [
+  modbusTcpSource,
+  modbusRtuSource,
+  opcuaSource,
+])
+export type Source = z.infer<typeof sourceSchema>
+export type ModbusTcpSource = z.infer<typeof modbusTcpSource>
+export type OpcUaSource = z.infer<typeof opcuaSource>
+
+export const registerTypes = [
+  'bool',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'float32',
+  'int64',
+  'uint64',
+  'float64',
+  'string',
+] as const
+export type RegisterType = (typeof registerTypes)[number]
+
+export const modbusAddressSchema = z.strictObject({
+  unitId: z.number().int().min(0).max(255).optional(),
+  table: z.enum(['coil', 'discrete', 'input', 'holding']),
+  offset: z.number().int().min(0).max(65535),
+  type: z.enum(registerTypes).default('uint16'),
+  /** Byte order as letters: ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian. */
+  order: z
+    .string()
+    .regex(
+      /^(AB|BA|ABCD|CDAB|BADC|DCBA|[A-H]{8})$/,
+      'use ABCD, CDAB, BADC, DCBA or an eight-letter form',
+    )
+    .default('ABCD'),
+  bit: z.number().int().min(0).max(15).optional(),
+  length: z.number().int().min(1).max(250).optional(),
+})
+export type ModbusAddress = z.infer<typeof modbusAddressSchema>
+
+const limitsSchema = z
+  .strictObject({ hh: z.number(), h: z.number(), l: z.number(), ll: z.number() })
+  .partial()
+
+export const tagSchema = z.strictObject({
+  id,
+  name: z.string().optional(),
+  source: id,
+  address: modbusAddressSchema.optional(),
+  nodeId: z.string().min(1).optional(),
+  unit: z.string().default(''),
+  scale: z
+    .strictObject({ factor: z.number().default(1), offset: z.number().default(0) })
+    .optional(),
+  limits: limitsSchema.optional(),
+})
+export type Tag = z.infer<typeof tagSchema>
+
+const unitSchema = z.strictObject({
+  id,
+  name: z.string().optional(),
+  kind: z.enum(['boiler', 'header', 'furnace', 'consumer', 'other']),
+  /** bar(g): the safety rules compare pressure with it. */
+  safetyValveSetpoint: z.number().positive().optional(),
+})
+
+const plantSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  units: z.array(unitSchema).default([]),
+})
+
+export const siteSchema = z
+  .strictObject({
+    site: z.strictObject({ id, name: z.string().min(1) }),
+    central: z.strictObject({ url: z.url() }).optional(),
+    sources: z.array(sourceSchema).min(1, 'a site needs at least one source'),
+    plants: z.array(plantSchema).default([]),
+    tags: z.array(tagSchema).default([]),
+  })
+  .superRefine((site, ctx) => {
+    const sourceById = new Map(site.sources.map((source) => [source.id, source]))
+    const seen = new Set<string>()
+    site.tags.forEach((tag, index) => {
+      if (seen.has(tag.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tags', index, 'id'],
+          message: `duplicate tag id "${tag.id}"`,
+        })
+      }
+      seen.add(tag.id)
+      const source = sourceById.get(tag.source)
+      if (!source) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tags', index, 'source'],
+          message: `no source with id "${tag.source}"`,
+        })
+        return
+      }
+      if (source.protocol === 'opcua' && !tag.nodeId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tags', index, 'nodeId'],
+          message: 'an OPC UA tag needs a nodeId',
+        })
+      }
+      if (source.protocol !== 'opcua' && !tag.address) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tags', index, 'address'],
+          message: 'a Modbus tag needs an address',
+        })
+      }
+    })
+    const sourceIds = new Set<string>()
+    site.sources.forEach((source, index) => {
+      if (sourceIds.has(source.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', index, 'id'],
+          message: `duplicate source id "${source.id}"`,
+        })
+      }
+      sourceIds.add(source.id)
+    })
+  })
+export type Site = z.infer<typeof siteSchema>
+
+/** A problem in a site file, located well enough for an engineer to fix it. */
+export const siteProblemSchema = z.object({
+  file: z.string(),
+  line: z.number().nullable(),
+  column: z.number().nullable(),
+  /** Field path such as tags[3].address.offset; empty for the whole file. */
+  path: z.string(),
+  message: z.string(),
+})
+export type SiteProblem = z.infer<typeof siteProblemSchema>
+
+export function formatSiteProblem(problem: SiteProblem): string {
+  const where =
+    problem.line === null ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`
+  return problem.path
+    ? `${where}: ${problem.path}: ${problem.message}`
+    : `${where}: ${problem.message}`
+}
