@@ -1,0 +1,125 @@
+import type { SystemInfo } from '../../shared/api/contract'
+import type { ServerEnvelope } from '../../shared/api/envelope'
+import type { EventName, EventOf } from '../../shared/api/contract'
+import type { Scheduler } from '../../shared/scheduler'
+import type { Site, SiteProblem } from '../../shared/site/schema'
+import { createDispatcher } from '../api/dispatcher'
+import { startAcquisition, type Acquisition, type DriverFactories } from '../field/acquisition'
+import type { Logger } from '../log/logger'
+import { createValueBatcher } from './value-batcher'
+
+/** Anything that can carry messages to one renderer (a MessagePort, a WebSocket, a test). */
+export type Peer = { send: (message: ServerEnvelope) => void }
+
+export type Connection = {
+  /** A message from the renderer; answered on the peer. */
+  receive: (raw: unknown) => Promise<void>
+  close: () => void
+}
+
+export type Backend = {
+  info: SystemInfo
+  connect: (peer: Peer) => Connection
+  dispose: () => Promise<void>
+}
+
+export type BackendOptions = {
+  mode: SystemInfo['mode']
+  version: string
+  dataDir: string
+  siteFile: string
+  /** The validated site, or null with the problems that stopped it loading. */
+  site: Site | null
+  siteProblems: SiteProblem[]
+  drivers: DriverFactories
+  logger: Logger
+  scheduler: Scheduler
+}
+
+/**
+ * The composition root of the backend: everything that matters lives here, behind the contract,
+ * whatever transport the renderer uses. The console opens even with a broken site file, so the
+ * operator sees what is wrong instead of a blank window.
+ */
+export function createBackend(options: BackendOptions): Backend {
+  const { site, logger, scheduler } = options
+  const peers = new Set<Peer>()
+  const info: SystemInfo = {
+    version: options.version,
+    mode: options.mode,
+    site: site ? { id: site.site.id, name: site.site.name } : null,
+    siteFile: options.siteFile,
+    siteProblems: options.siteProblems,
+    dataDir: options.dataDir,
+    startedAt: scheduler.now(),
+  }
+
+  const broadcast = <E extends EventName>(event: E, payload: EventOf<E>): void => {
+    for (const peer of peers) {
+      try {
+        peer.send({ kind: 'event', event, payload })
+      } catch (error) {
+        logger.warn('could not push to a renderer', { event, error: String(error) })
+      }
+    }
+  }
+
+  const batcher = createValueBatcher(scheduler, (values) => broadcast('values', { values }))
+  const acquisition: Acquisition | null = site
+    ? startAcquisition(site, options.drivers, {
+        logger: logger.child('field'),
+        scheduler,
+        dataDir: options.dataDir,
+      })
+    : null
+  acquisition?.onValues((values) => batcher.add(values))
+  acquisition?.onSources((sources) => broadcast('sources', { sources }))
+
+  const tagIndex = new Map((site?.tags ?? []).map((tag) => [tag.id, tag]))
+  const plantOf = (tagId: string): string | null =>
+    site?.plants.find((plant) => tagId.startsWith(`${plant.id}.`))?.id ?? null
+
+  const dispatch = createDispatcher(
+    {
+      getSystemInfo: () => info,
+      getTags: () => ({
+        plants: (site?.plants ?? []).map((plant) => ({ id: plant.id, name: plant.name })),
+        tags: [...tagIndex.values()].map((tag) => ({
+          id: tag.id,
+          name: tag.name ?? tag.id,
+          unit: tag.unit,
+          sourceId: tag.source,
+          plantId: plantOf(tag.id),
+          limits: tag.limits ?? null,
+        })),
+      }),
+      getValues: ({ tagIds }) => {
+        const all = acquisition?.values() ?? []
+        if (!tagIds) return { values: all }
+        const wanted = new Set(tagIds)
+        return { values: all.filter((value) => wanted.has(value.tagId)) }
+      },
+      getSources: () => ({ sources: acquisition?.sources() ?? [] }),
+    },
+    logger.child('api'),
+  )
+
+  return {
+    info,
+    connect: (peer) => {
+      peers.add(peer)
+      return {
+        receive: async (raw) => {
+          const response = await dispatch(raw)
+          if (peers.has(peer)) peer.send(response)
+        },
+        close: () => void peers.delete(peer),
+      }
+    },
+    dispose: async () => {
+      peers.clear()
+      batcher.dispose()
+      await acquisition?.dispose()
+    },
+  }
+}

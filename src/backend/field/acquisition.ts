@@ -1,0 +1,173 @@
+import type { SourceStatus, TagValue } from '../../shared/field/values'
+import { every, type Cancel } from '../../shared/scheduler'
+import { assertNever } from '../../shared/result'
+import type { Site, Source, Tag } from '../../shared/site/schema'
+import type { DriverContext, DriverFactory, SourceDriver } from './driver'
+
+export type DriverFactories = {
+  'modbus-tcp': DriverFactory<Extract<Source, { protocol: 'modbus-tcp' }>>
+  opcua: DriverFactory<Extract<Source, { protocol: 'opcua' }>>
+}
+
+export type Acquisition = {
+  values: () => TagValue[]
+  sources: () => SourceStatus[]
+  /** Called with every change of value or quality, tag by tag as drivers report them. */
+  onValues: (listener: (values: TagValue[]) => void) => void
+  onSources: (listener: (sources: SourceStatus[]) => void) => void
+  dispose: () => Promise<void>
+}
+
+/** A polled tag with no fresh reading for twice its period plus this margin is stale (DESIGN.md §4). */
+const staleMarginMs = 1000
+const staleCheckMs = 250
+
+function endpointOf(source: Source): string {
+  switch (source.protocol) {
+    case 'modbus-tcp':
+      return `${source.host}:${source.port}`
+    case 'modbus-rtu':
+      return source.path
+    case 'opcua':
+      return source.endpoint
+    default:
+      return assertNever(source, 'protocol')
+  }
+}
+
+/** How often a tag of this source should be refreshed, for staleness; null where updates are by exception. */
+function refreshPeriodMs(source: Source): number | null {
+  switch (source.protocol) {
+    case 'modbus-tcp':
+    case 'modbus-rtu':
+      return source.pollMs
+    case 'opcua':
+      // OPC UA reports by exception: an unchanged value sends nothing, so silence is not staleness.
+      // The driver marks its tags bad when the session or subscription is lost instead.
+      return null
+    default:
+      return assertNever(source, 'protocol')
+  }
+}
+
+/**
+ * Runs one driver per source of a site and keeps the latest value of every tag. Tags start as
+ * "bad, not read yet" so nothing is ever shown without a quality.
+ */
+export function startAcquisition(
+  site: Site,
+  factories: DriverFactories,
+  context: DriverContext,
+): Acquisition {
+  const { scheduler } = context
+  const latest = new Map<string, TagValue>()
+  const statuses = new Map<string, SourceStatus>()
+  const valueListeners: Array<(values: TagValue[]) => void> = []
+  const sourceListeners: Array<(sources: SourceStatus[]) => void> = []
+  const drivers: SourceDriver[] = []
+  const periodByTag = new Map<string, number>()
+
+  const publishValues = (values: TagValue[]): void => {
+    if (values.length === 0) return
+    for (const value of values) latest.set(value.tagId, value)
+    for (const listener of valueListeners) listener(values)
+  }
+  const publishSources = (): void => {
+    const all = [...statuses.values()]
+    for (const listener of sourceListeners) listener(all)
+  }
+
+  const startedAt = scheduler.now()
+  for (const source of site.sources) {
+    const tags = site.tags.filter((tag) => tag.source === source.id)
+    const period = refreshPeriodMs(source)
+    for (const tag of tags) {
+      latest.set(tag.id, {
+        tagId: tag.id,
+        value: null,
+        quality: 'bad',
+        reason: 'not read yet',
+        sourceTs: null,
+        receivedTs: startedAt,
+        sourceId: source.id,
+      })
+      if (period !== null) periodByTag.set(tag.id, period)
+    }
+    statuses.set(source.id, {
+      id: source.id,
+      protocol: source.protocol,
+      endpoint: endpointOf(source),
+      state: 'connecting',
+      lastError: null,
+      since: startedAt,
+      simulated: source.simulated,
+    })
+    const sink = {
+      values: (values: TagValue[]) => publishValues(values),
+      status: (change: Pick<SourceStatus, 'state' | 'lastError' | 'since'>) => {
+        const current = statuses.get(source.id)
+        if (!current) return
+        statuses.set(source.id, { ...current, ...change })
+        publishSources()
+      },
+    }
+    const driver = createDriver(source, tags, sink, factories, context)
+    if (driver) drivers.push(driver)
+    else
+      sink.status({
+        state: 'disconnected',
+        lastError: 'Modbus RTU is not available in this build yet',
+        since: startedAt,
+      })
+  }
+
+  const stopStaleCheck: Cancel = every(scheduler, staleCheckMs, () => {
+    const now = scheduler.now()
+    const stale: TagValue[] = []
+    for (const [tagId, period] of periodByTag) {
+      const value = latest.get(tagId)
+      if (!value || value.quality === 'stale' || value.quality === 'bad') continue
+      const age = now - value.receivedTs
+      if (age > 2 * period + staleMarginMs) {
+        stale.push({
+          ...value,
+          quality: 'stale',
+          reason: `no update for ${Math.round(age / 1000)} s`,
+        })
+      }
+    }
+    publishValues(stale)
+  })
+
+  for (const driver of drivers) driver.start()
+
+  return {
+    values: () => [...latest.values()],
+    sources: () => [...statuses.values()],
+    onValues: (listener) => void valueListeners.push(listener),
+    onSources: (listener) => void sourceListeners.push(listener),
+    dispose: async () => {
+      stopStaleCheck()
+      await Promise.all(drivers.map((driver) => driver.dispose()))
+    },
+  }
+}
+
+function createDriver(
+  source: Source,
+  tags: Tag[],
+  sink: Parameters<DriverFactory>[2],
+  factories: DriverFactories,
+  context: DriverContext,
+): SourceDriver | null {
+  switch (source.protocol) {
+    case 'modbus-tcp':
+      return factories['modbus-tcp'](source, tags, sink, context)
+    case 'opcua':
+      return factories.opcua(source, tags, sink, context)
+    case 'modbus-rtu':
+      return null
+    default:
+      return assertNever(source, 'protocol')
+  }
+}
