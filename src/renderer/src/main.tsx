@@ -1,0 +1,18 @@
+// Must stay the first import: zod is configured before the contract's schemas are built.
+import '../../shared/zod-jitless'
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { connectToBackend } from './api/connect'
+import { bindConsole } from './store/console-store'
+import { App } from './views/App'
+import './styles.css'
+
+bindConsole(connectToBackend())
+
+const root = document.getElementById('root')
+if (!root) throw new Error('index.html has no #root element')
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+)

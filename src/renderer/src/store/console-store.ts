@@ -1,0 +1,70 @@
+import { create } from 'zustand'
+import type { LinkState, PilotLightApi } from '../../../shared/api/client'
+import type { SystemInfo, TagInfo } from '../../../shared/api/contract'
+import type { SourceStatus, TagValue } from '../../../shared/field/values'
+
+export type ConsoleState = {
+  link: LinkState
+  info: SystemInfo | null
+  plants: Array<{ id: string; name: string }>
+  tags: TagInfo[]
+  values: Record<string, TagValue>
+  sources: SourceStatus[]
+  /** The last request that failed, shown to the operator rather than swallowed. */
+  loadError: string | null
+}
+
+export const useConsole = create<ConsoleState>(() => ({
+  link: { status: 'connecting', detail: 'Connecting to the console backend…' },
+  info: null,
+  plants: [],
+  tags: [],
+  values: {},
+  sources: [],
+  loadError: null,
+}))
+
+/** One store update per batch (DESIGN.md §3.1): the whole batch lands in a single render. */
+export function applyValueBatch(batch: TagValue[]): void {
+  useConsole.setState((state) => {
+    const values = { ...state.values }
+    for (const value of batch) values[value.tagId] = value
+    return { values }
+  })
+}
+
+async function loadEverything(api: PilotLightApi): Promise<void> {
+  const [info, tags, values, sources] = await Promise.all([
+    api.getSystemInfo({}),
+    api.getTags({}),
+    api.getValues({}),
+    api.getSources({}),
+  ])
+  const failed = [info, tags, values, sources].find((result) => !result.ok)
+  if (failed && !failed.ok) {
+    useConsole.setState({ loadError: failed.error.message })
+    return
+  }
+  if (!info.ok || !tags.ok || !values.ok || !sources.ok) return
+  useConsole.setState({
+    info: info.value,
+    plants: tags.value.plants,
+    tags: tags.value.tags,
+    values: Object.fromEntries(values.value.values.map((value) => [value.tagId, value])),
+    sources: sources.value.sources,
+    loadError: null,
+  })
+}
+
+/** Wires the client to the store: live pushes, and a full reload each time the link comes back. */
+export function bindConsole(api: PilotLightApi): () => void {
+  const unsubscribe = [
+    api.onEvent('values', ({ values }) => applyValueBatch(values)),
+    api.onEvent('sources', ({ sources }) => useConsole.setState({ sources })),
+    api.onLink((link) => {
+      useConsole.setState({ link })
+      if (link.status === 'connected') void loadEverything(api)
+    }),
+  ]
+  return () => unsubscribe.forEach((stop) => stop())
+}
