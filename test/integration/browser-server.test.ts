@@ -1,0 +1,131 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createBackend, type Backend } from '../../src/backend/app/backend'
+import { silentLogger } from '../../src/backend/log/logger'
+import { startBrowserServer, type BrowserServer } from '../../src/backend/server/browser-server'
+import { contentSecurityPolicy } from '../../src/shared/content-security-policy'
+import { systemScheduler } from '../../src/shared/scheduler'
+
+const token = 'test-token-0123456789'
+let backend: Backend
+let server: BrowserServer
+
+beforeEach(async () => {
+  const staticDir = mkdtempSync(join(tmpdir(), 'renderer-'))
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>')
+  writeFileSync(join(tmpdir(), 'secret.txt'), 'outside the renderer folder')
+  backend = createBackend({
+    mode: 'browser',
+    version: '0.0.0-test',
+    dataDir: staticDir,
+    siteFile: 'none.yaml',
+    site: null,
+    siteProblems: [
+      {
+        file: 'none.yaml',
+        line: null,
+        column: null,
+        path: '',
+        message: 'the site file does not exist',
+      },
+    ],
+    drivers: {
+      'modbus-tcp': () => ({ start: () => {}, dispose: async () => {} }),
+      opcua: () => ({ start: () => {}, dispose: async () => {} }),
+    },
+    logger: silentLogger,
+    scheduler: systemScheduler,
+  })
+  server = await startBrowserServer({ backend, staticDir, token, port: 0, logger: silentLogger })
+})
+
+afterEach(async () => {
+  await server.close()
+  await backend.dispose()
+})
+
+const origin = (): string => `http://127.0.0.1:${server.port}`
+
+/** Opens the API socket; resolves with the first message, or rejects with the HTTP status of a refusal. */
+function openSocket(query: string, headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`, { headers })
+    ws.once('open', () => resolve(ws))
+    ws.once('unexpected-response', (_request, response) =>
+      reject(new Error(`HTTP ${response.statusCode}`)),
+    )
+    ws.once('error', reject)
+  })
+}
+
+function ask(ws: WebSocket, message: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    ws.once('message', (data) => resolve(JSON.parse(String(data))))
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message))
+  })
+}
+
+describe('browser-mode server', () => {
+  it('listens on 127.0.0.1 and prints a tokenised URL', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${token}`)
+  })
+
+  it('serves the page with the token and the CSP, and refuses without it', async () => {
+    const page = await fetch(server.url)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toBe(contentSecurityPolicy)
+    expect(contentSecurityPolicy).not.toMatch(/unsafe-(inline|eval)/)
+    const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? ''
+    expect((await fetch(`${origin()}/`)).status).toBe(401)
+    expect((await fetch(`${origin()}/?token=wrong-token-0123456789`)).status).toBe(401)
+    // After the first load the page's own requests authenticate with the cookie.
+    expect((await fetch(`${origin()}/index.html`, { headers: { cookie } })).status).toBe(200)
+    expect((await fetch(`${origin()}/..%2Fsecret.txt`, { headers: { cookie } })).status).toBe(404)
+    expect((await fetch(server.url, { method: 'POST' })).status).toBe(405)
+  })
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    const response = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${token}`, {
+        headers: { host: 'evil.example', origin: 'http://evil.example' },
+      })
+      ws.once('unexpected-response', (_request, res) => resolve(res.statusCode ?? 0))
+      ws.once('open', () => reject(new Error('should be refused')))
+    })
+    expect(response).toBe(403)
+  })
+
+  it('refuses API sockets without the token or from another origin', async () => {
+    await expect(openSocket('', { origin: origin() })).rejects.toThrow('HTTP 401')
+    await expect(openSocket('?token=nope', { origin: origin() })).rejects.toThrow('HTTP 401')
+    await expect(openSocket(`?token=${token}`, { origin: 'http://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    )
+    await expect(openSocket(`?token=${token}`, {})).rejects.toThrow('HTTP 403')
+    const ws = await openSocket(`?token=${token}`, { origin: origin() })
+    ws.close()
+  })
+
+  it('answers over the socket, rejects garbage with {code, message} and keeps serving', async () => {
+    const ws = await openSocket(`?token=${token}`, { origin: origin() })
+    expect(await ask(ws, 'not json')).toMatchObject({
+      ok: false,
+      error: { code: 'malformed-message' },
+    })
+    expect(await ask(ws, { kind: 'request', id: 1, channel: 'nope', payload: {} })).toMatchObject({
+      id: 1,
+      ok: false,
+      error: { code: 'unknown-channel' },
+    })
+    const info = await ask(ws, { kind: 'request', id: 2, channel: 'getSystemInfo', payload: {} })
+    expect(info).toMatchObject({
+      id: 2,
+      ok: true,
+      value: { site: null, siteProblems: [{ file: 'none.yaml' }] },
+    })
+    ws.close()
+  })
+})

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import { createValueBatcher } from '../../src/backend/app/value-batcher'
+import { startAcquisition, type DriverFactories } from '../../src/backend/field/acquisition'
+import type { FieldSink } from '../../src/backend/field/driver'
+import { silentLogger } from '../../src/backend/log/logger'
+import { parseSiteText } from '../../src/backend/site/load'
+import type { TagValue } from '../../src/shared/field/values'
+import { ManualScheduler } from '../support/manual-scheduler'
+
+const site = (() => {
+  const loaded = parseSiteText(
+    `site: { id: s, name: S }
+sources: [{ id: plc, protocol: modbus-tcp, host: 127.0.0.1, port: 1, pollMs: 1000 }]
+tags: [{ id: t1, source: plc, address: { table: holding, offset: 0 } }]
+`,
+    'site.yaml',
+  )
+  if (!loaded.ok) throw new Error('bad fixture')
+  return loaded.site
+})()
+
+/** A driver the test feeds by hand, to exercise acquisition's own rules with fake time. */
+function handDriver(): {
+  factories: DriverFactories
+  sink: () => FieldSink
+  disposed: () => boolean
+} {
+  let captured: FieldSink | null = null
+  let disposed = false
+  const factory = (_source: unknown, _tags: unknown, sink: FieldSink) => {
+    captured = sink
+    return { start: () => {}, dispose: async () => void (disposed = true) }
+  }
+  return {
+    factories: { 'modbus-tcp': factory, opcua: factory },
+    sink: () => {
+      if (!captured) throw new Error('driver not created')
+      return captured
+    },
+    disposed: () => disposed,
+  }
+}
+
+const reading = (scheduler: ManualScheduler, value: number): TagValue => ({
+  tagId: 't1',
+  value,
+  quality: 'good',
+  sourceTs: null,
+  receivedTs: scheduler.now(),
+  sourceId: 'plc',
+})
+
+describe('acquisition', () => {
+  it('marks a polled tag stale after twice its period plus the margin, not before', async () => {
+    const scheduler = new ManualScheduler()
+    const driver = handDriver()
+    const acquisition = startAcquisition(site, driver.factories, {
+      logger: silentLogger,
+      scheduler,
+      dataDir: '/tmp',
+    })
+    driver.sink().values([reading(scheduler, 12.5)])
+    await scheduler.advance(2900)
+    expect(acquisition.values()[0]).toMatchObject({ quality: 'good', value: 12.5 })
+    await scheduler.advance(400) // 3.3 s > 2 × 1 s + 1 s
+    expect(acquisition.values()[0]).toMatchObject({
+      quality: 'stale',
+      value: 12.5,
+      reason: 'no update for 3 s',
+    })
+    driver.sink().values([reading(scheduler, 12.7)])
+    expect(acquisition.values()[0]).toMatchObject({ quality: 'good', value: 12.7 })
+    await acquisition.dispose()
+    expect(driver.disposed()).toBe(true)
+    expect(scheduler.pending()).toBe(0)
+  })
+
+  it('publishes source state changes', async () => {
+    const scheduler = new ManualScheduler()
+    const driver = handDriver()
+    const acquisition = startAcquisition(site, driver.factories, {
+      logger: silentLogger,
+      scheduler,
+      dataDir: '/tmp',
+    })
+    const seen: string[] = []
+    acquisition.onSources((sources) => seen.push(`${sources[0]?.state}:${sources[0]?.lastError}`))
+    driver
+      .sink()
+      .status({ state: 'disconnected', lastError: 'connection refused', since: scheduler.now() })
+    expect(seen).toEqual(['disconnected:connection refused'])
+    expect(acquisition.sources()[0]).toMatchObject({
+      endpoint: '127.0.0.1:1',
+      protocol: 'modbus-tcp',
+    })
+    await acquisition.dispose()
+  })
+})
+
+describe('value batcher', () => {
+  it('sends at most one batch per frame with the latest value of each tag', async () => {
+    const scheduler = new ManualScheduler()
+    const batches: TagValue[][] = []
+    const batcher = createValueBatcher(scheduler, (batch) => batches.push(batch))
+    batcher.add([reading(scheduler, 1)])
+    batcher.add([reading(scheduler, 2), { ...reading(scheduler, 5), tagId: 't2' }])
+    await scheduler.advance(15)
+    expect(batches).toEqual([])
+    await scheduler.advance(1)
+    expect(batches.length).toBe(1)
+    expect(batches[0]?.map((value) => [value.tagId, value.value])).toEqual([
+      ['t1', 2],
+      ['t2', 5],
+    ])
+    batcher.add([reading(scheduler, 3)])
+    batcher.dispose()
+    await scheduler.advance(100)
+    expect(batches.length).toBe(1)
+  })
+})
