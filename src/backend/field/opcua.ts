@@ -194,6 +194,13 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
     const now = scheduler.now()
     current.lastHeardAt = now
     notifiedAt.set(tag.id, now)
+    if (current.repairing) {
+      // A notification only arrives over a working channel and session: node-opcua may deliver
+      // republished values before it emits connection_reestablished, and a good value must never
+      // sit beside a source shown as disconnected.
+      current.repairing = false
+      reportStatus('connected', null)
+    }
     reportValues([toTagValue(tag, dataValue, source.id, now)])
   }
 
