@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/backend/log/logger'
 import { startBrowserServer, type BrowserServer } from '../../src/backend/server/browser-server'
 import { contentSecurityPolicy } from '../../src/shared/content-security-policy'
 import { systemScheduler } from '../../src/shared/scheduler'
+import { idleDrivers } from '../support/idle-driver'
 
 const token = 'test-token-0123456789'
 let backend: Backend
@@ -32,10 +33,7 @@ beforeEach(async () => {
         message: 'the site file does not exist',
       },
     ],
-    drivers: {
-      'modbus-tcp': () => ({ start: () => {}, dispose: async () => {} }),
-      opcua: () => ({ start: () => {}, dispose: async () => {} }),
-    },
+    drivers: idleDrivers,
     logger: silentLogger,
     scheduler: systemScheduler,
   })

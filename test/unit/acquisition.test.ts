@@ -5,6 +5,7 @@ import type { FieldSink } from '../../src/backend/field/driver'
 import { silentLogger } from '../../src/backend/log/logger'
 import { parseSiteText } from '../../src/backend/site/load'
 import type { TagValue } from '../../src/shared/field/values'
+import { idleDriver } from '../support/idle-driver'
 import { ManualScheduler } from '../support/manual-scheduler'
 
 const site = (() => {
@@ -29,10 +30,10 @@ function handDriver(): {
   let disposed = false
   const factory = (_source: unknown, _tags: unknown, sink: FieldSink) => {
     captured = sink
-    return { start: () => {}, dispose: async () => void (disposed = true) }
+    return { ...idleDriver(), dispose: async () => void (disposed = true) }
   }
   return {
-    factories: { 'modbus-tcp': factory, opcua: factory },
+    factories: { 'modbus-tcp': factory, 'modbus-rtu': factory, opcua: factory },
     sink: () => {
       if (!captured) throw new Error('driver not created')
       return captured

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBackend, type Backend } from '../../src/backend/app/backend'
-import type { DriverFactories } from '../../src/backend/field/acquisition'
 import { silentLogger } from '../../src/backend/log/logger'
 import { parseSiteText } from '../../src/backend/site/load'
 import { createApiClient } from '../../src/shared/api/client'
 import type { ServerEnvelope } from '../../src/shared/api/envelope'
 import { systemScheduler } from '../../src/shared/scheduler'
 import { directTransport } from '../support/direct-transport'
+import { idleDrivers } from '../support/idle-driver'
 
 const siteText = `site: { id: s1, name: Site One }
 plants: [{ id: p1, name: Plant One }]
@@ -14,12 +14,6 @@ sources: [{ id: plc, protocol: modbus-tcp, host: 127.0.0.1, port: 1 }]
 tags:
   - { id: p1.pressure, source: plc, unit: bar, address: { table: holding, offset: 0, type: float32 } }
 `
-
-// Drivers that never connect: these tests are about the API, not the field (see test/integration).
-const idleDrivers: DriverFactories = {
-  'modbus-tcp': () => ({ start: () => {}, dispose: async () => {} }),
-  opcua: () => ({ start: () => {}, dispose: async () => {} }),
-}
 
 let backend: Backend | null = null
 afterEach(async () => {

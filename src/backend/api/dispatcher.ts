@@ -6,6 +6,7 @@ import {
   type ResponseOf,
 } from '../../shared/api/contract'
 import { requestEnvelopeSchema, type ResponseEnvelope } from '../../shared/api/envelope'
+import type { Result } from '../../shared/result'
 import { formatPath } from '../site/load'
 import { describeError, type Logger } from '../log/logger'
 
@@ -13,6 +14,22 @@ export type Handlers = {
   [C in RequestChannel]: (
     request: z.infer<(typeof requests)[C]['request']>,
   ) => ResponseOf<C> | Promise<ResponseOf<C>>
+}
+
+/** Thrown by a handler to answer with a specific {code, message} rather than an internal error. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Unwraps a Result inside a handler: its error becomes the answer. */
+export function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new ApiFailure(result.error.code, result.error.message)
+  return result.value
 }
 
 const failure = (id: number | null, code: string, message: string): ResponseEnvelope => ({
@@ -56,6 +73,7 @@ export function createDispatcher(
       const handler = handlers[channel] as (request: unknown) => unknown
       return { kind: 'response', id, ok: true, value: await handler(request.data) }
     } catch (error) {
+      if (error instanceof ApiFailure) return failure(id, error.code, error.message)
       logger.error('request failed', { channel, error: describeError(error) })
       return failure(id, 'internal-error', `${channel} failed: ${describeError(error)}`)
     }

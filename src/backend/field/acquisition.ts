@@ -1,11 +1,13 @@
 import type { SourceStatus, TagValue } from '../../shared/field/values'
 import { every, type Cancel } from '../../shared/scheduler'
-import { assertNever } from '../../shared/result'
+import { assertNever, fail, ok, type Result } from '../../shared/result'
+import type { RawReadRequest, SourceDiagnostics } from '../../shared/field/diagnostics'
 import type { Site, Source, Tag } from '../../shared/site/schema'
 import type { DriverContext, DriverFactory, SourceDriver } from './driver'
 
 export type DriverFactories = {
   'modbus-tcp': DriverFactory<Extract<Source, { protocol: 'modbus-tcp' }>>
+  'modbus-rtu': DriverFactory<Extract<Source, { protocol: 'modbus-rtu' }>>
   opcua: DriverFactory<Extract<Source, { protocol: 'opcua' }>>
 }
 
@@ -15,6 +17,9 @@ export type Acquisition = {
   /** Called with every change of value or quality, tag by tag as drivers report them. */
   onValues: (listener: (values: TagValue[]) => void) => void
   onSources: (listener: (sources: SourceStatus[]) => void) => void
+  diagnostics: (sourceId: string) => Result<SourceDiagnostics>
+  /** One raw register read on a Modbus source, for the byte-order helper. */
+  readRegisters: (request: RawReadRequest) => Promise<Result<number[]>>
   dispose: () => Promise<void>
 }
 
@@ -64,7 +69,7 @@ export function startAcquisition(
   const statuses = new Map<string, SourceStatus>()
   const valueListeners: Array<(values: TagValue[]) => void> = []
   const sourceListeners: Array<(sources: SourceStatus[]) => void> = []
-  const drivers: SourceDriver[] = []
+  const drivers = new Map<string, SourceDriver>()
   const periodByTag = new Map<string, number>()
 
   const publishValues = (values: TagValue[]): void => {
@@ -111,14 +116,7 @@ export function startAcquisition(
         publishSources()
       },
     }
-    const driver = createDriver(source, tags, sink, factories, context)
-    if (driver) drivers.push(driver)
-    else
-      sink.status({
-        state: 'disconnected',
-        lastError: 'Modbus RTU is not available in this build yet',
-        since: startedAt,
-      })
+    drivers.set(source.id, createDriver(source, tags, sink, factories, context))
   }
 
   const stopStaleCheck: Cancel = every(scheduler, staleCheckMs, () => {
@@ -139,16 +137,28 @@ export function startAcquisition(
     publishValues(stale)
   })
 
-  for (const driver of drivers) driver.start()
+  for (const driver of drivers.values()) driver.start()
 
   return {
     values: () => [...latest.values()],
     sources: () => [...statuses.values()],
     onValues: (listener) => void valueListeners.push(listener),
     onSources: (listener) => void sourceListeners.push(listener),
+    diagnostics: (sourceId) => {
+      const driver = drivers.get(sourceId)
+      if (!driver) return fail('unknown-source', `There is no source "${sourceId}"`)
+      return ok({ sourceId, ...driver.diagnostics() })
+    },
+    readRegisters: async ({ sourceId, ...request }) => {
+      const driver = drivers.get(sourceId)
+      if (!driver) return fail('unknown-source', `There is no source "${sourceId}"`)
+      if (!driver.readRegisters)
+        return fail('not-modbus', `Source "${sourceId}" is not a Modbus source`)
+      return driver.readRegisters(request)
+    },
     dispose: async () => {
       stopStaleCheck()
-      await Promise.all(drivers.map((driver) => driver.dispose()))
+      await Promise.all([...drivers.values()].map((driver) => driver.dispose()))
     },
   }
 }
@@ -159,14 +169,14 @@ function createDriver(
   sink: Parameters<DriverFactory>[2],
   factories: DriverFactories,
   context: DriverContext,
-): SourceDriver | null {
+): SourceDriver {
   switch (source.protocol) {
     case 'modbus-tcp':
       return factories['modbus-tcp'](source, tags, sink, context)
+    case 'modbus-rtu':
+      return factories['modbus-rtu'](source, tags, sink, context)
     case 'opcua':
       return factories.opcua(source, tags, sink, context)
-    case 'modbus-rtu':
-      return null
     default:
       return assertNever(source, 'protocol')
   }

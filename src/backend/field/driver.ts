@@ -1,4 +1,6 @@
+import type { RawReadRequest, SourceDiagnostics } from '../../shared/field/diagnostics'
 import type { SourceStatus, TagValue } from '../../shared/field/values'
+import type { Result } from '../../shared/result'
 import type { Scheduler } from '../../shared/scheduler'
 import type { Source, Tag } from '../../shared/site/schema'
 import type { Logger } from '../log/logger'
@@ -26,6 +28,14 @@ export type DriverContext = {
 export type SourceDriver = {
   start: () => void
   dispose: () => Promise<void>
+  /** Figures and details for the Connections view, as of now. */
+  diagnostics: () => Omit<SourceDiagnostics, 'sourceId'>
+  /**
+   * Modbus only: reads raw registers once, for the byte-order helper. It queues behind the poll
+   * (one request on the wire at a time) and fails at once when disconnected: nothing waits for a
+   * connection. Absent on OPC UA drivers.
+   */
+  readRegisters?: (request: Omit<RawReadRequest, 'sourceId'>) => Promise<Result<number[]>>
 }
 
 export type DriverFactory<S extends Source = Source> = (
