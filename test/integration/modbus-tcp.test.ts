@@ -13,6 +13,7 @@ import {
 } from '../../src/sim/modbus-server'
 import { createPlantModel, simPoints } from '../../src/sim/model'
 import { ManualScheduler } from '../support/manual-scheduler'
+import { waitFor } from '../support/wait-for'
 
 // Real sockets on 127.0.0.1 against the simulator PLC and against servers that misbehave on purpose.
 
@@ -41,16 +42,6 @@ function recordingSink() {
     statuses,
     calls: () => calls,
     state: (): SourceStatus['state'] | undefined => statuses.at(-1)?.state,
-  }
-}
-
-/** Polls until `check` holds, failing with `what` after `timeoutMs`: every wait is bounded. */
-async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { describeBlock, planBlocks, type ReadBlock } from '../../src/shared/field/block-plan'
+import {
+  describeBlock,
+  joinPieces,
+  planBlocks,
+  splitBlock,
+  type ReadBlock,
+} from '../../src/shared/field/block-plan'
 import type { ModbusAddress, Tag } from '../../src/shared/site/schema'
 
 const tag = (id: string, address: Partial<ModbusAddress> & Pick<ModbusAddress, 'offset'>): Tag => ({
@@ -141,5 +147,112 @@ describe('planBlocks', () => {
     expect(() => planBlocks([], { maxRegisters: 126 })).toThrow(RangeError)
     expect(() => planBlocks([], { maxBits: 2001 })).toThrow(RangeError)
     expect(() => planBlocks([], { maxGap: -1 })).toThrow(RangeError)
+  })
+})
+
+describe('splitBlock', () => {
+  const only = (tags: Tag[]): ReadBlock => {
+    const { blocks } = planBlocks(tags)
+    expect(blocks).toHaveLength(1)
+    return blocks[0] as ReadBlock
+  }
+
+  it('cuts at the tag boundary nearest the middle and trims each half to its tags', () => {
+    const block = only(
+      [100, 102, 104, 106, 108, 110].map((offset) =>
+        tag(`t${offset}`, { offset, type: 'float32' }),
+      ),
+    )
+    const halves = splitBlock(block)
+    expect(halves && shape(halves)).toEqual([
+      'holding 100–105 (unit 1)',
+      'holding 106–111 (unit 1)',
+    ])
+    expect(members(halves?.[1])).toEqual([
+      ['t106', 0],
+      ['t108', 2],
+      ['t110', 4],
+    ])
+    // Gaps at the cut are not read by either half.
+    const gappy = only([
+      tag('a', { offset: 0 }),
+      tag('b', { offset: 10 }),
+      tag('c', { offset: 11 }),
+    ])
+    expect(shape(splitBlock(gappy) ?? [])).toEqual(['holding 0 (unit 1)', 'holding 10–11 (unit 1)'])
+  })
+
+  it('never cuts inside a tag, however the tags overlap', () => {
+    // The float covers 10–11; a bit of register 11 and a word at 11 live inside it.
+    const block = only([
+      tag('float', { offset: 10, type: 'float32' }),
+      tag('flag', { offset: 11, type: 'bool', bit: 2 }),
+      tag('word', { offset: 11 }),
+      tag('next', { offset: 12 }),
+    ])
+    const halves = splitBlock(block)
+    expect(halves && shape(halves)).toEqual(['holding 10–11 (unit 1)', 'holding 12 (unit 1)'])
+    expect(
+      members(halves?.[0])
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['flag', 'float', 'word'])
+    expect(halves?.[0].tags.find((planned) => planned.tag.id === 'word')?.index).toBe(1)
+  })
+
+  it('cannot split one tag, or tags that overlap from end to end', () => {
+    expect(splitBlock(only([tag('a', { offset: 4, type: 'float64' })]))).toBeNull()
+    expect(
+      splitBlock(
+        only([
+          tag('whole', { offset: 4, type: 'uint32' }),
+          tag('high', { offset: 4 }),
+          tag('low', { offset: 5 }),
+        ]),
+      ),
+    ).toBeNull()
+  })
+})
+
+describe('joinPieces', () => {
+  /** One float32 tag read alone at each offset. */
+  const pieces = (...offsets: number[]): ReadBlock[] =>
+    offsets.map(
+      (offset) =>
+        planBlocks([tag(`t${offset}`, { offset, type: 'float32' })]).blocks[0] as ReadBlock,
+    )
+
+  it('joins touching pieces that read well, and nothing else', () => {
+    const [a, b, c, d, e] = pieces(100, 102, 104, 106, 110) as [
+      ReadBlock,
+      ReadBlock,
+      ReadBlock,
+      ReadBlock,
+      ReadBlock,
+    ]
+    // c was refused; e is good but a gap (108–109) separates it from d.
+    const joined = joinPieces([e, c, a, b, d], new Set([a, b, d, e]), [{ start: 100, count: 12 }])
+    expect(shape(joined)).toEqual([
+      'holding 100–103 (unit 1)',
+      'holding 104–105 (unit 1)',
+      'holding 106–107 (unit 1)',
+      'holding 110–111 (unit 1)',
+    ])
+    expect(members(joined[0])).toEqual([
+      ['t100', 0],
+      ['t102', 2],
+    ])
+    // Pieces left alone keep their identity (the driver keys their diagnostics by it).
+    expect(joined[1]).toBe(c)
+    expect(joined[3]).toBe(e)
+  })
+
+  it('never joins back into a span the device refused', () => {
+    // A device that refuses more than 3 registers at once (exception 3) refused 100–103.
+    const [a, b] = pieces(100, 102) as [ReadBlock, ReadBlock]
+    expect(shape(joinPieces([a, b], new Set([a, b]), [{ start: 100, count: 4 }]))).toEqual([
+      'holding 100–101 (unit 1)',
+      'holding 102–103 (unit 1)',
+    ])
   })
 })

@@ -119,3 +119,99 @@ export function describeBlock(
   const range = last === block.start ? `${block.start}` : `${block.start}–${last}`
   return `${block.table} ${range} (unit ${block.unitId})`
 }
+
+// When a device refuses a block read with exception 2 (illegal data address) or 3 (illegal data
+// value, often "too many registers for this device"), Modbus Application Protocol v1.1b3 §7 says no
+// more than that the request as a whole was refused. The driver finds the culprit by bisection:
+// split the block at a tag boundary, read the halves, split again what is still refused, until the
+// refused reads hold one tag each. These helpers do the pure part of that.
+
+/** A run of addresses a device refused to read as one request. */
+export type RefusedSpan = Pick<ReadBlock, 'start' | 'count'>
+
+/** The part of `block` that `members` occupy, with their indexes rebased to its start. */
+function pieceOf(block: ReadBlock, members: readonly PlannedTag[]): ReadBlock {
+  const first = Math.min(...members.map((member) => member.index))
+  const end = Math.max(...members.map((member) => member.index + member.count))
+  return {
+    unitId: block.unitId,
+    table: block.table,
+    start: block.start + first,
+    count: end - first,
+    tags: members.map((member) => ({ ...member, index: member.index - first })),
+  }
+}
+
+/**
+ * Splits a block in two at the tag boundary nearest its middle, so that no tag is cut (a float
+ * read in two halves is no float), and trims each half to the registers its tags occupy. Null when
+ * there is no such boundary: one tag, or tags that overlap from end to end.
+ */
+export function splitBlock(block: ReadBlock): [ReadBlock, ReadBlock] | null {
+  const members = [...block.tags].sort((a, b) => a.index - b.index || b.count - a.count)
+  const middle = block.count / 2
+  let cut: number | null = null
+  let reach = 0
+  for (let position = 1; position < members.length; position++) {
+    const before = members[position - 1] as PlannedTag
+    reach = Math.max(reach, before.index + before.count)
+    const at = (members[position] as PlannedTag).index
+    // A cut is legal where every tag before it has ended.
+    if (at < reach) continue
+    const best = cut === null ? null : (members[cut] as PlannedTag).index
+    if (best === null || Math.abs(at - middle) < Math.abs(best - middle)) cut = position
+  }
+  if (cut === null) return null
+  return [pieceOf(block, members.slice(0, cut)), pieceOf(block, members.slice(cut))]
+}
+
+/**
+ * Joins neighbouring pieces that both read well and touch (no unread gap between them, since a gap
+ * may be what the device refuses) into one read, unless the joined read would again cover a span
+ * the device refused. Keeps the identity of pieces it leaves alone.
+ */
+export function joinPieces(
+  pieces: readonly ReadBlock[],
+  good: ReadonlySet<ReadBlock>,
+  refused: readonly RefusedSpan[],
+  options: Pick<BlockPlanOptions, 'maxRegisters' | 'maxBits'> = {},
+): ReadBlock[] {
+  const { maxRegisters = maxRegistersPerRead, maxBits = maxBitsPerRead } = options
+  const sorted = [...pieces].sort((a, b) => a.start - b.start)
+  const joined: ReadBlock[] = []
+  let previousGood = false
+  for (const piece of sorted) {
+    const previous = joined.at(-1)
+    const pieceGood = good.has(piece)
+    if (previous && previousGood && pieceGood) {
+      const limit = isBitTable(piece.table) ? maxBits : maxRegisters
+      const start = previous.start
+      const count = piece.start + piece.count - start
+      const fits =
+        previous.unitId === piece.unitId &&
+        previous.table === piece.table &&
+        previous.start + previous.count === piece.start &&
+        count <= limit &&
+        !refused.some((span) => span.start >= start && span.start + span.count <= start + count)
+      if (fits) {
+        joined[joined.length - 1] = {
+          unitId: piece.unitId,
+          table: piece.table,
+          start,
+          count,
+          tags: [
+            ...previous.tags,
+            ...piece.tags.map((member) => ({
+              ...member,
+              index: member.index + piece.start - start,
+            })),
+          ],
+        }
+        continue
+      }
+    }
+    joined.push(piece)
+    previousGood = pieceGood
+  }
+  return joined
+}
