@@ -27,11 +27,34 @@ export type OpcUaSimServerOptions = {
   host?: string
   /** Where the server keeps its certificate; by default one temporary folder per process. */
   pkiDir?: string
+  /**
+   * Accounts that may sign in with a user name and password (OPC UA Part 4 §7.36.4). When given,
+   * anonymous sessions are refused, as on a plant server with user management on.
+   */
+  users?: Array<{ userName: string; password: string }>
+  /**
+   * The MaxMonitoredItemsPerSubscription the server publishes and enforces (Part 5 §6.3.2, 1.05),
+   * to exercise clients that must spread their items over several subscriptions.
+   */
+  maxMonitoredItemsPerSubscription?: number
+  /**
+   * The most monitored items the whole server takes (Part 5 §6.3.2 MaxMonitoredItems); beyond it
+   * every CreateMonitoredItems result is BadTooManyMonitoredItems.
+   */
+  maxMonitoredItems?: number
+  /**
+   * Serves this many extra variables `ns=1;s=bench.<n>` (n from 0) for load tests. Each holds a
+   * sequence number that advances every time it is read or sampled, so every sample the server takes
+   * is a change, and a client that sees a gap in a tag's sequence has lost an update on the way.
+   */
+  extraPoints?: number
 }
 
 export type OpcUaSimServer = {
   /** The endpoint URL clients connect to, e.g. opc.tcp://127.0.0.1:4840 */
   endpoint: string
+  /** The server's application instance certificate (DER), for clients to trust ahead of time. */
+  certificate: Buffer
   dispose: () => Promise<void>
 }
 
@@ -87,7 +110,7 @@ function unitAndName(point: SimPoint): { unit: string; name: string } {
 }
 
 export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promise<OpcUaSimServer> {
-  const { port, model, host = '127.0.0.1' } = options
+  const { port, model, host = '127.0.0.1', users = [], extraPoints = 0 } = options
   const pkiDir = options.pkiDir ?? defaultPkiDir()
   const serverPki = join(pkiDir, 'server')
   const userPki = join(pkiDir, 'user')
@@ -116,11 +139,35 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
     alternateHostname: [host],
     serverCertificateManager,
     userCertificateManager,
-    securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
-    securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
-    allowAnonymous: true,
-    // Limits a real server publishes (Part 5 §6.3.11); clients read them before large requests.
-    serverCapabilities: { operationLimits: simOperationLimits },
+    // What current PLC servers offer (Part 7 security profiles); Basic128Rsa15 and Basic256 are
+    // deprecated and left out.
+    securityModes: [
+      MessageSecurityMode.None,
+      MessageSecurityMode.Sign,
+      MessageSecurityMode.SignAndEncrypt,
+    ],
+    securityPolicies: [
+      SecurityPolicy.None,
+      SecurityPolicy.Basic256Sha256,
+      SecurityPolicy.Aes128_Sha256_RsaOaep,
+      SecurityPolicy.Aes256_Sha256_RsaPss,
+    ],
+    allowAnonymous: users.length === 0,
+    userManager: {
+      isValidUser: (userName: string, password: string) =>
+        users.some((user) => user.userName === userName && user.password === password),
+    },
+    // Limits a real server publishes (Part 5 §6.3.2, §6.3.11); clients read them before large
+    // requests.
+    serverCapabilities: {
+      operationLimits: simOperationLimits,
+      ...(options.maxMonitoredItemsPerSubscription === undefined
+        ? {}
+        : { maxMonitoredItemsPerSubscription: options.maxMonitoredItemsPerSubscription }),
+      ...(options.maxMonitoredItems === undefined
+        ? {}
+        : { maxMonitoredItems: options.maxMonitoredItems }),
+    },
     buildInfo: { productName: 'Pilot Light plant simulator', manufacturerName: 'Pilot Light' },
     serverInfo: {
       // Fixed, so one certificate in the shared PKI folder serves every port.
@@ -133,6 +180,7 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
   try {
     await server.initialize()
     populate(server, model)
+    if (extraPoints > 0) addBenchPoints(server, extraPoints)
     await server.start()
   } catch (error) {
     await server.shutdown(0).catch(() => {})
@@ -142,6 +190,7 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
   let disposed: Promise<void> | null = null
   return {
     endpoint: `opc.tcp://${host}:${port}`,
+    certificate: server.getCertificate(),
     dispose: () => {
       // Shutting down immediately closes every client socket, which is what a tripped PLC does.
       disposed ??= server.shutdown(0)
@@ -196,5 +245,36 @@ function populate(server: OPCUAServer, model: PlantModel): void {
     } else {
       namespace.addVariable(common)
     }
+  }
+}
+
+/** `ns=1;s=bench.<n>`: sequence numbers that advance on every read (see `extraPoints`). */
+function addBenchPoints(server: OPCUAServer, count: number): void {
+  const addressSpace = server.engine.addressSpace
+  if (!addressSpace) throw new Error('The OPC UA simulator has no address space after initialize()')
+  const namespace = addressSpace.getOwnNamespace()
+  const folder = namespace.addFolder(addressSpace.rootFolder.objects, {
+    browseName: 'Bench',
+    nodeId: 's=bench',
+  })
+  for (let index = 0; index < count; index++) {
+    let sequence = 0
+    namespace.addVariable({
+      organizedBy: folder,
+      browseName: `bench.${index}`,
+      nodeId: `s=bench.${index}`,
+      dataType: 'UInt32',
+      minimumSamplingInterval: 50,
+      value: {
+        timestamped_get: () => {
+          sequence += 1
+          return new DataValue({
+            value: new Variant({ dataType: DataType.UInt32, value: sequence }),
+            statusCode: StatusCodes.Good,
+            sourceTimestamp: new Date(),
+          })
+        },
+      },
+    })
   }
 }

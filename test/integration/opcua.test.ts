@@ -1,57 +1,24 @@
 import { createConnection, createServer, type Socket } from 'node:net'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createOpcUaDriver } from '../../src/backend/field/opcua'
-import type { FieldSink, SourceDriver } from '../../src/backend/field/driver'
-import type { Logger } from '../../src/backend/log/logger'
-import type { TagValue } from '../../src/shared/field/values'
-import { systemScheduler, type Cancel, type Scheduler } from '../../src/shared/scheduler'
-import type { OpcUaSource, Tag } from '../../src/shared/site/schema'
-import { createPlantModel } from '../../src/sim/model'
-import { startOpcUaSimServer, type OpcUaSimServer } from '../../src/sim/opcua-server'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  activeResources,
+  benchTags,
+  boilerPressure,
+  createRecorder,
+  goodSince,
+  headerPressure,
+  malformedNode,
+  opcUaSource,
+  sleep,
+  unknownNode,
+  useOpcUaHarness,
+  waitFor,
+} from '../support/opcua'
 import { findFreePort } from '../support/ports'
 
 // The OPC UA driver against the plant simulator over real OPC UA on loopback (DESIGN.md §6).
-
-type Status = Parameters<FieldSink['status']>[0]
-
-/** Everything a driver reported, in order, and what it logged. */
-type Recorder = {
-  sink: FieldSink
-  logger: Logger
-  values: TagValue[]
-  statuses: Status[]
-  logs: string[]
-  latest: (tagId: string) => TagValue | undefined
-  status: () => Status | undefined
-}
-
-function createRecorder(): Recorder {
-  const values: TagValue[] = []
-  const statuses: Status[] = []
-  const logs: string[] = []
-  const logger: Logger = {
-    debug: (message) => void logs.push(`debug ${message}`),
-    info: (message) => void logs.push(`info ${message}`),
-    warn: (message) => void logs.push(`warn ${message}`),
-    error: (message) => void logs.push(`error ${message}`),
-    child: () => logger,
-  }
-  return {
-    sink: {
-      values: (batch) => void values.push(...batch),
-      status: (status) => void statuses.push(status),
-    },
-    logger,
-    values,
-    statuses,
-    logs,
-    latest: (tagId) => values.filter((value) => value.tagId === tagId).at(-1),
-    status: () => statuses.at(-1),
-  }
-}
 
 /** A TCP relay on loopback whose connections can be cut, as a flaky plant network would. */
 async function startRelay(targetPort: number): Promise<{
@@ -84,136 +51,16 @@ async function startRelay(targetPort: number): Promise<{
   }
 }
 
-/** The real clock, counting what is scheduled and not yet run or cancelled. */
-function trackingScheduler(): Scheduler & { outstanding: () => number } {
-  const live = new Set<number>()
-  let next = 0
-  return {
-    now: systemScheduler.now,
-    after: (ms, task): Cancel => {
-      const id = next++
-      live.add(id)
-      const cancel = systemScheduler.after(ms, () => {
-        live.delete(id)
-        task()
-      })
-      return () => {
-        live.delete(id)
-        cancel()
-      }
-    },
-    outstanding: () => live.size,
-  }
-}
-
-/** Open handles of this process by kind (sockets, timers, watchers…). */
-function activeResources(): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const kind of process.getActiveResourcesInfo().sort()) counts[kind] = (counts[kind] ?? 0) + 1
-  return counts
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
-const headerPressure: Tag = {
-  id: 'plant-002.header.pressure',
-  source: 'ua-2',
-  nodeId: 'ns=1;s=plant-002.header.pressure',
-  unit: 'bar',
-}
-/** Read in kPa through the scale, to prove raw * factor + offset is applied. */
-const boilerPressure: Tag = {
-  id: 'plant-002.boiler-1.pressure',
-  source: 'ua-2',
-  nodeId: 'ns=1;s=plant-002.boiler-1.pressure',
-  unit: 'kPa',
-  scale: { factor: 100, offset: 0 },
-}
-const unknownNode: Tag = {
-  id: 'plant-002.boiler-1.missing',
-  source: 'ua-2',
-  nodeId: 'ns=1;s=plant-002.boiler-1.no-such-point',
-  unit: 'bar',
-}
-const malformedNode: Tag = {
-  id: 'plant-002.boiler-1.malformed',
-  source: 'ua-2',
-  nodeId: 'this is not a node id',
-  unit: 'bar',
-}
-
-function opcUaSource(port: number, overrides: Partial<OpcUaSource> = {}): OpcUaSource {
-  return {
-    id: 'ua-2',
-    protocol: 'opcua',
-    endpoint: `opc.tcp://127.0.0.1:${port}`,
-    securityMode: 'None',
-    securityPolicy: 'None',
-    samplingMs: 100,
-    simulated: true,
-    ...overrides,
-  }
-}
-
-const goodSince = (recorder: Recorder, tagId: string, sinceIndex = 0): TagValue[] =>
-  recorder.values
-    .slice(sinceIndex)
-    .filter((value) => value.tagId === tagId && value.quality === 'good')
-
 describe('OPC UA driver against the simulator', () => {
-  const model = createPlantModel(7)
-  let folder: string
-  let dataDir: string
-  let pkiDir: string
-  const servers: OpcUaSimServer[] = []
-  const drivers: SourceDriver[] = []
-  let scheduler: ReturnType<typeof trackingScheduler>
+  const harness = useOpcUaHarness('opcua-test')
+  const { startServer, startDriver } = harness
   let baseline: Record<string, number>
-
-  const startServer = async (port: number): Promise<OpcUaSimServer> => {
-    const server = await startOpcUaSimServer({ port, model, pkiDir })
-    servers.push(server)
-    return server
-  }
-  const startDriver = (source: OpcUaSource, tags: Tag[], recorder: Recorder): SourceDriver => {
-    const driver = createOpcUaDriver(source, tags, recorder.sink, {
-      logger: recorder.logger,
-      scheduler,
-      dataDir,
-    })
-    drivers.push(driver)
-    driver.start()
-    return driver
-  }
 
   beforeAll(() => {
     baseline = activeResources()
-    folder = mkdtempSync(join(tmpdir(), 'pilot-light-opcua-test-'))
-    dataDir = join(folder, 'data')
-    pkiDir = join(folder, 'sim-pki')
-  })
-
-  afterEach(async () => {
-    const disposing = drivers.splice(0).map((driver) => driver.dispose())
-    await Promise.all(disposing)
-    // Nothing of the driver's own may still be scheduled once it is disposed.
-    expect(scheduler.outstanding()).toBe(0)
-    await Promise.all(servers.splice(0).map((server) => server.dispose()))
-  })
-
-  afterAll(() => {
-    rmSync(folder, { recursive: true, force: true })
   })
 
   it('streams good, changing, source-stamped and scaled values and reports bad node ids as bad', async () => {
-    scheduler = trackingScheduler()
     const port = await findFreePort()
     const server = await startServer(port)
     expect(server.endpoint).toBe(`opc.tcp://127.0.0.1:${port}`)
@@ -277,12 +124,13 @@ describe('OPC UA driver against the simulator', () => {
     expect(recorder.latest(boilerPressure.id)?.quality).toBe('good')
 
     // Our own certificate store, in the data folder.
-    expect(existsSync(join(dataDir, 'pki', 'own', 'certs', 'client_certificate.pem'))).toBe(true)
-    expect(existsSync(join(dataDir, 'pki', 'rejected'))).toBe(true)
+    expect(
+      existsSync(join(harness.dataDir(), 'pki', 'own', 'certs', 'client_certificate.pem')),
+    ).toBe(true)
+    expect(existsSync(join(harness.dataDir(), 'pki', 'rejected'))).toBe(true)
   })
 
   it('keeps retrying a server that is down at start-up and picks it up when it appears', async () => {
-    scheduler = trackingScheduler()
     const port = await findFreePort()
     const recorder = createRecorder()
     startDriver(opcUaSource(port), [headerPressure, boilerPressure], recorder)
@@ -298,7 +146,7 @@ describe('OPC UA driver against the simulator', () => {
     expect(recorder.latest(headerPressure.id)).toMatchObject({ quality: 'bad', value: null })
 
     // Several attempts later the server appears on that port.
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    await sleep(1_500)
     expect(recorder.status()?.state).toBe('disconnected')
     // One outage, one report: retries do not flicker the state.
     expect(recorder.statuses.filter((status) => status.state === 'disconnected')).toHaveLength(1)
@@ -313,7 +161,6 @@ describe('OPC UA driver against the simulator', () => {
   })
 
   it('marks tags bad on connection loss and resumes the subscription when the server returns', async () => {
-    scheduler = trackingScheduler()
     const port = await findFreePort()
     const first = await startServer(port)
     const recorder = createRecorder()
@@ -337,7 +184,7 @@ describe('OPC UA driver against the simulator', () => {
     }
 
     // The server comes back on the same port with no memory of our session or subscription.
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await sleep(500)
     const lostAt = recorder.values.length
     await startServer(port)
     await waitFor(
@@ -365,7 +212,6 @@ describe('OPC UA driver against the simulator', () => {
   })
 
   it('rides out a network blip: the channel is repaired and the subscription carries on', async () => {
-    scheduler = trackingScheduler()
     const serverPort = await findFreePort()
     await startServer(serverPort)
     const relay = await startRelay(serverPort)
@@ -397,7 +243,6 @@ describe('OPC UA driver against the simulator', () => {
   })
 
   it('refuses an untrusted server certificate into pki/rejected, and connects once it is trusted', async () => {
-    scheduler = trackingScheduler()
     const port = await findFreePort()
     await startServer(port)
     const recorder = createRecorder()
@@ -407,7 +252,7 @@ describe('OPC UA driver against the simulator', () => {
       recorder,
     )
     await waitFor('the refusal', () => recorder.status()?.state === 'disconnected', 15_000)
-    const rejected = join(dataDir, 'pki', 'rejected')
+    const rejected = join(harness.dataDir(), 'pki', 'rejected')
     expect(recorder.status()?.lastError).toMatch(/not trusted/)
     expect(recorder.status()?.lastError).toContain(rejected)
     expect(recorder.latest(headerPressure.id)?.quality).toBe('bad')
@@ -415,7 +260,7 @@ describe('OPC UA driver against the simulator', () => {
     expect(certificates.length).toBeGreaterThan(0)
 
     // What an engineer does after checking the thumbprint: move it to trusted/certs.
-    const trusted = join(dataDir, 'pki', 'trusted', 'certs')
+    const trusted = join(harness.dataDir(), 'pki', 'trusted', 'certs')
     mkdirSync(trusted, { recursive: true })
     for (const file of certificates) renameSync(join(rejected, file), join(trusted, file))
     await waitFor(
@@ -426,8 +271,165 @@ describe('OPC UA driver against the simulator', () => {
     expect(recorder.status()).toMatchObject({ state: 'connected', lastError: null })
   })
 
+  it('reports round trips, request counts, the session, its subscription and the server certificate', async () => {
+    const port = await findFreePort()
+    const server = await startServer(port)
+    const recorder = createRecorder()
+    // A console of its own: no earlier test has trusted the simulator's certificate there.
+    const driver = startDriver(
+      opcUaSource(port),
+      [headerPressure, boilerPressure, unknownNode],
+      recorder,
+      { dataDir: join(harness.folder(), 'diagnostics-data') },
+    )
+    await waitFor('values', () => goodSince(recorder, headerPressure.id).length >= 5)
+
+    const { stats, details } = driver.diagnostics()
+    // OpenSecureChannel, CreateSession, ActivateSession, Read (limits), CreateSubscription,
+    // CreateMonitoredItems and several Publish requests at least.
+    expect(stats.requests).toBeGreaterThanOrEqual(7)
+    expect(stats.requestsPerSecond).toBeGreaterThan(0)
+    expect(stats.roundTripMs).not.toBeNull()
+    expect(stats.roundTripMs ?? -1).toBeGreaterThanOrEqual(0)
+    expect(stats.roundTripMs ?? Infinity).toBeLessThan(1_000)
+    expect(stats).toMatchObject({ errors: 0, timeouts: 0, frameLossPercent: 0 })
+    if (details.kind !== 'opcua') throw new Error(`unexpected details ${details.kind}`)
+    expect(details).toMatchObject({
+      securityMode: 'None',
+      securityPolicy: 'None',
+      session: { state: 'active' },
+    })
+    expect(details.session.sessionId).toMatch(/\S/)
+    expect(details.session.timeoutMs ?? 0).toBeGreaterThanOrEqual(60_000)
+    // The unknown node was refused: two items on one subscription.
+    expect(details.subscriptions).toEqual([
+      { id: expect.any(Number), publishingIntervalMs: 100, monitoredItems: 2, state: 'active' },
+    ])
+    // Without security the certificate still comes with the session (Part 4 §5.6.2); nobody was
+    // asked to trust it.
+    const certificate = details.serverCertificate
+    expect(certificate?.thumbprint).toMatch(/^[0-9a-f]{40}$/)
+    expect(certificate?.subject).toMatch(/Pilot Light simulator/)
+    expect(Date.parse(certificate?.validFrom ?? '')).toBeLessThan(Date.now())
+    expect(Date.parse(certificate?.validTo ?? '')).toBeGreaterThan(Date.now())
+    expect(certificate?.status).toBe('unknown')
+
+    // The server trips: the Publish requests it was holding are lost, and counted.
+    await server.dispose()
+    await waitFor('the connection loss', () => recorder.status()?.state === 'disconnected')
+    const after = driver.diagnostics()
+    expect(after.stats.errors).toBeGreaterThan(0)
+    expect(after.stats.frameLossPercent).toBeGreaterThan(0)
+    if (after.details.kind !== 'opcua') throw new Error('unexpected details')
+    expect(after.details.session.state).toMatch(/repairing|closed|opening/)
+  })
+
+  it('spreads tags over as many subscriptions as the server limit needs', async () => {
+    const port = await findFreePort()
+    await startServer(port, { maxMonitoredItemsPerSubscription: 10, extraPoints: 25 })
+    const recorder = createRecorder()
+    const tags = benchTags(25)
+    const driver = startDriver(opcUaSource(port), tags, recorder)
+    await waitFor(
+      'two values of every tag',
+      () => tags.every((tag) => goodSince(recorder, tag.id).length >= 2),
+      15_000,
+    )
+    const { details } = driver.diagnostics()
+    if (details.kind !== 'opcua') throw new Error('unexpected details')
+    expect(details.subscriptions.map((subscription) => subscription.monitoredItems)).toEqual([
+      10, 10, 5,
+    ])
+    expect(new Set(details.subscriptions.map((subscription) => subscription.id)).size).toBe(3)
+    expect(recorder.values.filter((value) => value.quality !== 'good')).toEqual([])
+  })
+
+  it('learns a limit the server does not publish from BadTooManyMonitoredItems, and reports what does not fit', async () => {
+    const port = await findFreePort()
+    // 15 items for the whole server, and no per-subscription limit published.
+    await startServer(port, { maxMonitoredItems: 15, extraPoints: 25 })
+    const recorder = createRecorder()
+    const tags = benchTags(25)
+    const driver = startDriver(opcUaSource(port), tags, recorder)
+    await waitFor('every tag reported', () =>
+      tags.every((tag) => recorder.latest(tag.id) !== undefined),
+    )
+    const fitted = tags.slice(0, 15)
+    const left = tags.slice(15)
+    await waitFor('values of the tags that fit', () =>
+      fitted.every((tag) => goodSince(recorder, tag.id).length >= 1),
+    )
+    for (const tag of left) {
+      expect(recorder.latest(tag.id)).toMatchObject({ quality: 'bad', value: null })
+      expect(recorder.latest(tag.id)?.reason).toMatch(/BadTooManyMonitoredItems/)
+    }
+    expect(recorder.status()).toMatchObject({ state: 'connected', lastError: null })
+    const { details } = driver.diagnostics()
+    if (details.kind !== 'opcua') throw new Error('unexpected details')
+    // It tried a second subscription before concluding the server itself was full.
+    expect(details.subscriptions.map((subscription) => subscription.monitoredItems)).toEqual([
+      15, 0,
+    ])
+  })
+
+  it('applies the deadband of a source: changes inside it are not reported', async () => {
+    const port = await findFreePort()
+    await startServer(port, { extraPoints: 1 })
+    const plain = createRecorder()
+    const absolute = createRecorder()
+    const percent = createRecorder()
+    const [benchPoint] = benchTags(1)
+    if (!benchPoint) throw new Error('no bench tag')
+    startDriver(opcUaSource(port), [headerPressure], plain)
+    // header pressure moves 9.6 ± 0.33 bar; its EURange is 9.6 ± 3 bar.
+    startDriver(
+      opcUaSource(port, { deadband: { type: 'absolute', value: 5 } }),
+      [headerPressure],
+      absolute,
+    )
+    startDriver(
+      opcUaSource(port, { deadband: { type: 'percent', value: 50 } }),
+      [headerPressure, benchPoint],
+      percent,
+    )
+    await waitFor('first values', () =>
+      [plain, absolute, percent].every(
+        (recorder) => goodSince(recorder, headerPressure.id).length >= 1,
+      ),
+    )
+    const plainBefore = goodSince(plain, headerPressure.id).length
+    await sleep(2_000)
+    expect(goodSince(plain, headerPressure.id).length - plainBefore).toBeGreaterThanOrEqual(5)
+    expect(goodSince(absolute, headerPressure.id)).toHaveLength(1)
+    expect(goodSince(percent, headerPressure.id)).toHaveLength(1)
+    // A percent deadband needs an EURange (Part 8 §6.2); a plain variable has none, and the server
+    // refuses the filter for that tag only.
+    expect(percent.latest(benchPoint.id)).toMatchObject({ quality: 'bad', value: null })
+    expect(percent.latest(benchPoint.id)?.reason).toMatch(/^Bad/)
+  })
+
+  it('keeps several values per publish when the source asks for a queue', async () => {
+    const port = await findFreePort()
+    await startServer(port)
+    const latestOnly = createRecorder()
+    const queued = createRecorder()
+    // Sampled every 100 ms, published every 500 ms.
+    startDriver(opcUaSource(port, { publishingMs: 500 }), [headerPressure], latestOnly)
+    startDriver(opcUaSource(port, { publishingMs: 500, queueSize: 10 }), [headerPressure], queued)
+    await waitFor('first values', () =>
+      [latestOnly, queued].every((recorder) => goodSince(recorder, headerPressure.id).length >= 1),
+    )
+    const latestBefore = goodSince(latestOnly, headerPressure.id).length
+    const queuedBefore = goodSince(queued, headerPressure.id).length
+    await sleep(2_000)
+    const latestCount = goodSince(latestOnly, headerPressure.id).length - latestBefore
+    const queuedCount = goodSince(queued, headerPressure.id).length - queuedBefore
+    // About 4 publishes in 2 s: one value each, or every sample of the interval.
+    expect(latestCount).toBeLessThanOrEqual(6)
+    expect(queuedCount).toBeGreaterThanOrEqual(12)
+  })
+
   it('disposes promptly while the server is down, leaving nothing scheduled', async () => {
-    scheduler = trackingScheduler()
     const port = await findFreePort()
     const server = await startServer(port)
     const recorder = createRecorder()
@@ -439,15 +441,14 @@ describe('OPC UA driver against the simulator', () => {
     const startedAt = Date.now()
     await driver.dispose()
     expect(Date.now() - startedAt).toBeLessThan(5_000)
-    expect(scheduler.outstanding()).toBe(0)
+    expect(harness.scheduler().outstanding()).toBe(0)
     // Nothing is reported after dispose.
     const count = recorder.values.length + recorder.statuses.length
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    await sleep(1_500)
     expect(recorder.values.length + recorder.statuses.length).toBe(count)
   })
 
   it('leaves no sockets or timers behind once everything is disposed', async () => {
-    scheduler = trackingScheduler()
     const port = await findFreePort()
     const server = await startServer(port)
     const recorder = createRecorder()

@@ -3,47 +3,67 @@ import { join } from 'node:path'
 import {
   AttributeIds,
   ClientMonitoredItemGroup,
+  DataChangeFilter,
+  DataChangeTrigger,
   DataType,
+  DeadbandType,
   Int64ToBigInt,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAClient,
   SecurityPolicy,
+  StatusCodes,
   TimestampsToReturn,
   UInt64ToBigInt,
+  UserTokenType,
+  VariableIds,
   VariantArrayType,
   resolveNodeId,
+  type ClientSecureChannelLayer,
   type ClientSession,
   type ClientSubscription,
   type DataValue,
   type NodeId,
   type StatusCode,
+  type UserIdentityInfo,
   type Variant,
 } from 'node-opcua'
+import type { CertificateInfo, SourceDiagnostics } from '../../shared/field/diagnostics'
 import { applyScale } from '../../shared/field/codec'
 import type { Quality, TagValue } from '../../shared/field/values'
 import type { Cancel, Scheduler } from '../../shared/scheduler'
 import type { OpcUaSource, Tag } from '../../shared/site/schema'
 import { describeError, type Logger } from '../log/logger'
 import type { DriverFactory } from './driver'
+import {
+  acquireCertificateManager,
+  certificateTrustStatus,
+  describeCertificate,
+  onCertificateTrusted,
+  pkiFolder,
+  type SharedCertificateManager,
+} from './opcua-pki'
+import { createServiceStats } from './opcua-stats'
 
-// One OPC UA server, read through one session with one subscription (OPC UA Part 4 §5.13) and a
-// monitored item per tag (Part 4 §5.12), following DESIGN.md §4: our own certificate store with
-// automatic acceptance off, a server that is down at start-up retried forever, and subscriptions
-// that survive reconnects. Section numbers are those of OPC 10000-4 v1.04.
+// One OPC UA server, read through one session (OPC UA Part 4 §5.6) with as many subscriptions
+// (Part 4 §5.13) as the server's limits need and a monitored item per tag (Part 4 §5.12), following
+// DESIGN.md §4: our own certificate store with automatic acceptance off, a server that is down at
+// start-up retried forever, and subscriptions that survive reconnects. Section numbers are those of
+// OPC 10000-4 v1.04 (and OPC 10000-5 v1.05 for the ServerCapabilities that version added).
 //
 // Connection states, as reported to the sink:
 //
-//   start ──► connecting ──client, session, subscription, items created──► connected
+//   start ──► connecting ──client, session, subscriptions, items created──► connected
 //                 │                                                       │       ▲
 //                 │ attempt failed                        connection_lost │       │ connection_reestablished
 //                 ▼                                                       ▼       │ (node-opcua repaired it)
 //   ┌─────► disconnected ◄──node-opcua gave up, subscription ended, ── disconnected
 //   │             │          or the server fell silent
-//   └─ retry ◄────┘ (backoff with jitter, a new client each time)
+//   └─ retry ◄────┘ (backoff with jitter, a new client each time; at once when a certificate of
+//                    our store was just trusted)
 //
 // node-opcua repairs a broken channel by itself (Part 4 §6.7: reactivate the session, else create a
-// new one and TransferSubscriptions, else recreate the subscription and its items). Whatever it
+// new one and TransferSubscriptions, else recreate the subscriptions and their items). Whatever it
 // cannot repair ends in our own retry loop, which starts from scratch.
 
 /** Our retry loop after a failed connection attempt. */
@@ -57,30 +77,64 @@ const minimumSessionTimeoutMs = 60_000
 const connectTimeoutMs = 10_000
 /** Any other request that takes longer than this is abandoned (session, subscription, read, close). */
 const operationTimeoutMs = 5_000
-/** Monitored items created, and values re-read, per request (servers cap both, Part 5 §6.3.11). */
+/**
+ * Monitored items created, and values re-read, per request, at most: servers cap both (Part 5
+ * §6.3.11 OperationLimits) and a smaller published MaxMonitoredItemsPerCall wins.
+ */
 const itemsPerRequest = 500
+/** The server's clock is read this often while only Publish flows, to keep the round trip current. */
+const roundTripProbeMs = 10_000
 
 type ConnectionState = 'connecting' | 'connected' | 'disconnected'
 
 /** A tag with a node id the client can parse. */
 type Monitored = { tag: Tag; nodeId: NodeId }
 
+/**
+ * Limits the server publishes in its ServerCapabilities (Part 5 §6.3.2) and OperationLimits (Part 5
+ * §6.3.11); Infinity where it publishes none or 0, which means "no limit".
+ */
+type ServerLimits = {
+  itemsPerSubscription: number
+  itemsPerCall: number
+  subscriptionsPerSession: number
+}
+
+const noLimits: ServerLimits = {
+  itemsPerSubscription: Infinity,
+  itemsPerCall: Infinity,
+  subscriptionsPerSession: Infinity,
+}
+
+/** One subscription of a connection and the share of the tags it carries. */
+type SubscriptionSlot = {
+  subscription: ClientSubscription
+  /** Monitored items the server created on it. */
+  items: number
+  /** How many it may hold: the server's published limit, or what it held when it said it was full. */
+  capacity: number
+  /** When the server last answered one of its publish requests (data or keep-alive). */
+  lastHeardAt: number
+  /** How long it may stay silent before it is considered dead. */
+  silenceLimitMs: number
+}
+
 /** One client from its connect attempt until it is disconnected; a new one is made per attempt. */
 type Connection = {
   client: OPCUAClient
   session: ClientSession | null
-  subscription: ClientSubscription | null
+  limits: ServerLimits
+  slots: SubscriptionSlot[]
   /** The channel is down and node-opcua is repairing it. */
   repairing: boolean
   /** We are closing it: its events no longer matter. */
   closing: boolean
   /** Settles once the client has let go of everything; shared by everyone who closes it. */
   closed: Promise<void> | null
-  /** When the server last answered a publish request (data or keep-alive). */
-  lastHeardAt: number
-  /** How long the subscription may stay silent before it is considered dead. */
-  silenceLimitMs: number
   cancelWatchdog: Cancel
+  /** When we last timed a request other than Publish, to know when to probe. */
+  lastProbeAt: number
+  probing: boolean
   detach: Array<() => void>
 }
 
@@ -100,7 +154,7 @@ const securityPolicies: Record<OpcUaSource['securityPolicy'], SecurityPolicy> = 
 export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink, context) => {
   const { scheduler } = context
   const logger = context.logger.child(`opcua.${source.id}`)
-  const pkiDir = join(context.dataDir, 'pki')
+  const pkiDir = pkiFolder(context.dataDir)
   const publishingMs = source.publishingMs ?? source.samplingMs
   // Part 4 §5.13.2: the server sends a keep-alive after maxKeepAliveCount empty publishing
   // intervals, and drops the subscription after lifetimeCount of them without a Publish request
@@ -113,6 +167,9 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   // A socket that carries nothing for this long is dead even if TCP has not noticed (a cable
   // pulled, a switch reset): node-opcua then breaks the channel and repairs it.
   const transportTimeoutMs = Math.max(20_000, 3 * keepAliveMs)
+  // Part 4 §5.12.1.5: a queue of one that discards the oldest keeps only the latest value.
+  const queueSize = source.queueSize ?? 1
+  const filter = dataChangeFilter(source.deadband)
 
   const monitored: Monitored[] = []
   const unmonitorable: Array<{ tag: Tag; reason: string }> = []
@@ -125,6 +182,7 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   const refused = new Map<string, Monitored>()
   /** When each tag last had a notification, so a re-read never overwrites a fresher value. */
   const notifiedAt = new Map<string, number>()
+  const stats = createServiceStats(scheduler)
 
   let started = false
   let disposed = false
@@ -132,10 +190,14 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   let connection: Connection | null = null
   let certificates: Promise<SharedCertificateManager> | null = null
   let attempt: Promise<void> | null = null
+  let attempting = false
   let cancelRetry: Cancel = () => {}
+  let stopListeningForTrust: () => void = () => {}
   let backoffMs = initialBackoffMs
   let status: { state: ConnectionState; lastError: string | null; since: number } | null = null
   let pending: TagValue[] = []
+  /** The certificate the server last presented, and whether our store trusts it. */
+  let serverCertificate: CertificateInfo | null = null
 
   // While retrying, the state stays `disconnected` with the time the outage began, so an operator
   // (and the alarm on a lost connection) sees one outage, not a flicker per attempt.
@@ -160,7 +222,9 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   const reportValues = (values: TagValue[]): void => {
     if (disposed || values.length === 0) return
     if (pending.length === 0) queueMicrotask(flushValues)
-    pending.push(...values)
+    // A loop, not push(...values): a site with tens of thousands of tags marked bad at once would
+    // overflow the call stack with that many arguments.
+    for (const value of values) pending.push(value)
   }
   const flushValues = (): void => {
     const values = pending
@@ -189,10 +253,15 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
     }
   }
 
-  const onDataValue = (current: Connection, tag: Tag, dataValue: DataValue): void => {
+  const onDataValue = (
+    current: Connection,
+    slot: SubscriptionSlot,
+    tag: Tag,
+    dataValue: DataValue,
+  ): void => {
     if (current !== connection || current.closing) return
     const now = scheduler.now()
-    current.lastHeardAt = now
+    slot.lastHeardAt = now
     notifiedAt.set(tag.id, now)
     if (current.repairing) {
       // A notification only arrives over a working channel and session: node-opcua may deliver
@@ -202,6 +271,43 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       reportStatus('connected', null)
     }
     reportValues([toTagValue(tag, dataValue, source.id, now)])
+  }
+
+  /**
+   * Part 4 §6.1.3: the client checks the server's certificate against its trust list. We note which
+   * certificate that was (and the verdict), so the Connections view can show the one that was
+   * refused and an engineer can trust it (opcua-pki.ts).
+   */
+  const noteServerCertificate = (certificate: Buffer, verdict: StatusCode | null): void => {
+    let info: CertificateInfo
+    try {
+      info = describeCertificate(certificate, 'unknown')
+    } catch (error) {
+      logger.debug('cannot read the server certificate', { error: plainMessage(error) })
+      return
+    }
+    // Good: in our trusted folder, or issued by a CA in our issuers folder (node-opcua accepts
+    // both); either way trusted.
+    if (verdict?.equals(StatusCodes.Good)) {
+      serverCertificate = { ...info, status: 'trusted' }
+      return
+    }
+    if (verdict?.equals(StatusCodes.BadCertificateUntrusted)) {
+      serverCertificate = { ...info, status: 'rejected' }
+      return
+    }
+    // Another verdict (expired, wrong host name…) says nothing about the trust list: look.
+    const known =
+      serverCertificate?.thumbprint === info.thumbprint ? serverCertificate.status : null
+    serverCertificate = { ...info, status: known ?? 'unknown' }
+    certificateTrustStatus(pkiDir, info.thumbprint).then(
+      (trust) => {
+        if (serverCertificate?.thumbprint === info.thumbprint)
+          serverCertificate = { ...serverCertificate, status: trust }
+      },
+      (error: unknown) =>
+        logger.debug('cannot read the trust list', { error: plainMessage(error) }),
+    )
   }
 
   const scheduleRetry = (): void => {
@@ -215,18 +321,59 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
     })
   }
 
+  /** An engineer trusted a certificate of our store: a source waiting on it need not wait longer. */
+  const retryNow = (): void => {
+    if (disposed || !started || attempting || connection) return
+    logger.info('a certificate was trusted: retrying now')
+    cancelRetry()
+    backoffMs = initialBackoffMs
+    attempt = connect()
+  }
+
   /** Ends a connection that cannot be used any more and starts again from scratch. */
   const restart = async (current: Connection, reason: string): Promise<void> => {
     if (current.closing || disposed) return
     logger.warn('restarting the connection', { reason })
     if (reportStatus('disconnected', reason)) markBad(reason)
+    stats.dropInFlight()
     await closeConnection(current, logger, scheduler)
     if (connection === current) connection = null
     scheduleRetry()
   }
 
+  /** Part 4 §7.36: anonymous, or a UserNameIdentityToken when the site names a user. */
+  const userIdentity = (): { identity: UserIdentityInfo | undefined } | { reason: string } => {
+    if (source.userName === undefined) return { identity: undefined }
+    let password = source.password ?? ''
+    if (source.passwordEnv !== undefined) {
+      const fromEnvironment = process.env[source.passwordEnv]
+      if (fromEnvironment === undefined) {
+        return {
+          reason: `cannot sign in to ${source.endpoint} as ${source.userName}: the environment variable ${source.passwordEnv} (passwordEnv) is not set`,
+        }
+      }
+      password = fromEnvironment
+    }
+    return { identity: { type: UserTokenType.UserName, userName: source.userName, password } }
+  }
+
   const connect = async (): Promise<void> => {
-    if (disposed) return
+    if (disposed || attempting) return
+    attempting = true
+    try {
+      await attemptConnection()
+    } finally {
+      attempting = false
+    }
+  }
+
+  const attemptConnection = async (): Promise<void> => {
+    const user = userIdentity()
+    if ('reason' in user) {
+      if (reportStatus('disconnected', user.reason)) markBad(user.reason)
+      scheduleRetry()
+      return
+    }
     let manager: OPCUACertificateManager
     try {
       certificates ??= acquireCertificateManager(pkiDir)
@@ -244,7 +391,7 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       applicationName: 'Pilot Light',
       applicationUri: `urn:${hostname()}:pilot-light`,
       clientName: `pilot-light.${source.id}`,
-      clientCertificateManager: manager,
+      clientCertificateManager: observingServerCertificate(manager, noteServerCertificate),
       securityMode: securityModes[source.securityMode],
       securityPolicy: securityPolicies[source.securityPolicy],
       // Servers behind NAT or with a hostname in their endpoint list still serve us.
@@ -267,126 +414,300 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
     const current: Connection = {
       client,
       session: null,
-      subscription: null,
+      limits: noLimits,
+      slots: [],
       repairing: false,
       closing: false,
       closed: null,
-      lastHeardAt: scheduler.now(),
-      silenceLimitMs: 0,
       cancelWatchdog: () => {},
+      lastProbeAt: scheduler.now(),
+      probing: false,
       detach: [],
     }
     connection = current
+    countRequests(current)
 
     try {
       // Every step is bounded: an endpoint that accepts TCP and never answers must not hold the
       // attempt (and the operator's status) forever.
       await withTimeout(client.connect(source.endpoint), connectTimeoutMs, scheduler)
       if (current.closing) return
-      const session = await withTimeout(client.createSession(), operationTimeoutMs, scheduler)
-      current.session = session
-      if (current.closing) return
-      const subscription = await withTimeout(
-        session.createSubscription2({
-          requestedPublishingInterval: publishingMs,
-          requestedMaxKeepAliveCount: maxKeepAliveCount,
-          requestedLifetimeCount: lifetimeCount,
-          maxNotificationsPerPublish: 0,
-          publishingEnabled: true,
-          priority: 10,
-        }),
+      // CreateSession then ActivateSession with our identity (Part 4 §5.6.2, §5.6.3).
+      const session = await withTimeout(
+        client.createSession(user.identity),
         operationTimeoutMs,
         scheduler,
       )
-      current.subscription = subscription
+      current.session = session
       if (current.closing) return
-      watchConnection(current)
-      await monitor(current, monitored)
+      if (!serverCertificate && session.serverCertificate?.length)
+        noteServerCertificate(session.serverCertificate, null)
+      current.limits = await readServerLimits(session)
+      if (current.closing) return
+      // One subscription even without tags: its keep-alives prove the server alive.
+      await openSubscription(current)
+      if (current.closing) return
+      watchClient(current)
+      await place(current, monitored)
       if (current.closing) return
       backoffMs = initialBackoffMs
       logger.info('subscribed', {
         tags: monitored.length,
         refused: refused.size,
-        publishingInterval: subscription.publishingInterval,
-        maxKeepAliveCount: subscription.maxKeepAliveCount,
+        subscriptions: current.slots.length,
+        publishingInterval: current.slots[0]?.subscription.publishingInterval,
+        maxKeepAliveCount: current.slots[0]?.subscription.maxKeepAliveCount,
       })
       // A break during set-up is being repaired; connection_reestablished reports it.
       if (!current.repairing) reportStatus('connected', null)
       startWatchdog(current)
     } catch (error) {
       if (current.closing || disposed) return
-      const reason = describeConnectError(error, source.endpoint, pkiDir)
+      const reason = describeConnectError(error, source, pkiDir)
       if (reportStatus('disconnected', reason)) markBad(reason)
+      stats.dropInFlight()
       await closeConnection(current, logger, scheduler)
       if (connection === current) connection = null
       scheduleRetry()
     }
   }
 
-  /** Creates monitored items for `entries` on the connection's subscription, in chunks. */
-  const monitor = async (current: Connection, entries: Monitored[]): Promise<void> => {
-    const subscription = current.subscription
-    if (!subscription) return
-    for (let first = 0; first < entries.length; first += itemsPerRequest) {
-      if (current.closing) return
-      const chunk = entries.slice(first, first + itemsPerRequest)
-      const group = ClientMonitoredItemGroup.create(
-        subscription,
-        chunk.map(({ nodeId }) => ({ nodeId, attributeId: AttributeIds.Value })),
-        // Part 4 §5.12.1.5: a queue of one that discards the oldest keeps only the latest value.
-        { samplingInterval: source.samplingMs, queueSize: 1, discardOldest: true },
-        TimestampsToReturn.Both,
+  /**
+   * Counts the client's service requests for the diagnostics: every secure channel it opens
+   * (node-opcua opens a new one when it repairs a connection) reports what it sends, what comes
+   * back (a ServiceFault included) and what times out.
+   */
+  const countRequests = (current: Connection): void => {
+    const onChannel = (channel: ClientSecureChannelLayer): void => {
+      const onSent = (request: {
+        requestHeader: { requestHandle: number }
+        schema: { name: string }
+      }): void => {
+        if (!current.closing) stats.sent(request.requestHeader.requestHandle, request.schema.name)
+      }
+      const onAnswered = (transaction: {
+        request: { requestHeader: { requestHandle: number } }
+        response: { responseHeader: { serviceResult: StatusCode } }
+      }): void => {
+        if (current.closing) return
+        stats.answered(
+          transaction.request.requestHeader.requestHandle,
+          transaction.response.responseHeader.serviceResult.isGood(),
+        )
+      }
+      const onTimedOut = (request: { requestHeader: { requestHandle: number } }): void => {
+        if (!current.closing) stats.timedOut(request.requestHeader.requestHandle)
+      }
+      channel.on('send_request', onSent)
+      channel.on('end_transaction', onAnswered)
+      channel.on('timed_out_request', onTimedOut)
+      current.detach.push(() => {
+        channel.off('send_request', onSent)
+        channel.off('end_transaction', onAnswered)
+        channel.off('timed_out_request', onTimedOut)
+      })
+    }
+    current.client.on('secure_channel_created', onChannel)
+    current.detach.push(() => current.client.off('secure_channel_created', onChannel))
+  }
+
+  /** Reads the limits that decide how tags are spread over subscriptions and requests. */
+  const readServerLimits = async (session: ClientSession): Promise<ServerLimits> => {
+    const nodes = [
+      VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription,
+      VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall,
+      VariableIds.Server_ServerCapabilities_MaxSubscriptionsPerSession,
+    ]
+    try {
+      const values = await withTimeout(
+        session.read(
+          nodes.map((id) => ({ nodeId: resolveNodeId(id), attributeId: AttributeIds.Value })),
+        ),
+        operationTimeoutMs,
+        scheduler,
       )
-      group.on('changed', (_item, dataValue: DataValue, index: number) => {
-        const entry = chunk[index]
-        if (entry) onDataValue(current, entry.tag, dataValue)
-      })
-      await waitForGroup(group, scheduler)
-      const refusals: TagValue[] = []
-      chunk.forEach((entry, index) => {
-        const statusCode = group.monitoredItems[index]?.statusCode
-        if (statusCode && statusCode.isGood()) {
-          refused.delete(entry.tag.id)
-          return
-        }
-        // Part 4 §5.12.2: a monitored item the server cannot create comes back with a bad
-        // StatusCode (BadNodeIdUnknown, BadNodeIdInvalid, BadUserAccessDenied…); the others carry on.
-        refused.set(entry.tag.id, entry)
-        const reason = statusCode ? statusCode.name : 'BadMonitoredItemIdInvalid'
-        logger.warn('the server refused to monitor a tag', {
-          tag: entry.tag.id,
-          nodeId: entry.nodeId.toString(),
-          reason,
-        })
-        refusals.push(badValue(entry.tag, reason))
-      })
-      reportValues(refusals)
+      // A server older than 1.05 has no MaxMonitoredItemsPerSubscription (BadNodeIdUnknown): no
+      // published limit, and place() learns it from BadTooManyMonitoredItems instead.
+      const limit = (index: number): number => {
+        const dataValue = values[index]
+        const value: unknown = dataValue?.statusCode.isGood() ? dataValue.value.value : null
+        return typeof value === 'number' && value > 0 ? value : Infinity
+      }
+      const limits = {
+        itemsPerSubscription: limit(0),
+        itemsPerCall: limit(1),
+        subscriptionsPerSession: limit(2),
+      }
+      logger.debug('server limits', limits)
+      return limits
+    } catch (error) {
+      logger.debug('cannot read the server limits', { error: plainMessage(error) })
+      return noLimits
     }
   }
 
-  const watchConnection = (current: Connection): void => {
-    const { client, subscription } = current
-    const live = (): boolean => current === connection && !current.closing && !disposed
+  /** Creates one more subscription on the connection's session and watches it. */
+  const openSubscription = async (current: Connection): Promise<SubscriptionSlot> => {
+    const session = current.session
+    if (!session) throw new Error('no session')
+    const subscription = await withTimeout(
+      session.createSubscription2({
+        requestedPublishingInterval: publishingMs,
+        requestedMaxKeepAliveCount: maxKeepAliveCount,
+        requestedLifetimeCount: lifetimeCount,
+        maxNotificationsPerPublish: 0,
+        publishingEnabled: true,
+        priority: 10,
+      }),
+      operationTimeoutMs,
+      scheduler,
+    )
+    const revisedKeepAliveMs = subscription.publishingInterval * subscription.maxKeepAliveCount
+    const slot: SubscriptionSlot = {
+      subscription,
+      items: 0,
+      capacity: current.limits.itemsPerSubscription,
+      lastHeardAt: scheduler.now(),
+      silenceLimitMs: 3 * Math.max(revisedKeepAliveMs, publishingMs) + 2_000,
+    }
+    current.slots.push(slot)
+    watchSubscription(current, slot)
+    return slot
+  }
 
+  /**
+   * Spreads `entries` over the connection's subscriptions: each takes at most the server's
+   * MaxMonitoredItemsPerSubscription (Part 5 §6.3.2), each request at most MaxMonitoredItemsPerCall
+   * (Part 5 §6.3.11), and new subscriptions are opened as needed. A server that publishes no limit
+   * but answers BadTooManyMonitoredItems (Part 4 §5.12.2) has told us where its limit is: that
+   * subscription is full, the rest go to the next one.
+   */
+  const place = async (current: Connection, entries: Monitored[]): Promise<void> => {
+    const perRequest = Math.min(itemsPerRequest, current.limits.itemsPerCall)
+    let queue = entries
+    while (queue.length > 0) {
+      if (current.closing) return
+      let slot = current.slots.find((candidate) => candidate.items < candidate.capacity)
+      if (!slot) {
+        if (current.slots.length >= current.limits.subscriptionsPerSession) {
+          refuseAll(
+            queue,
+            `BadTooManySubscriptions: the server allows ${current.limits.subscriptionsPerSession} subscriptions per session and they are full`,
+          )
+          return
+        }
+        try {
+          slot = await openSubscription(current)
+        } catch (error) {
+          // Part 4 §5.13.2: a server may refuse another subscription; the tags that do not fit
+          // are refused, the others carry on.
+          if (!/BadTooManySubscriptions/.test(plainMessage(error))) throw error
+          refuseAll(queue, `BadTooManySubscriptions: ${plainMessage(error)}`)
+          return
+        }
+        if (current.closing) return
+      }
+      const batch = queue.slice(0, Math.min(perRequest, slot.capacity - slot.items))
+      queue = queue.slice(batch.length)
+      const full = await createItems(current, slot, batch)
+      if (full.length === 0) continue
+      if (slot.items === 0) {
+        // Not even one fits in an empty subscription: the server as a whole is full.
+        refuseAll(
+          [...full, ...queue],
+          'BadTooManyMonitoredItems: the server monitors no more items',
+        )
+        return
+      }
+      logger.info('the server says a subscription is full', { items: slot.items })
+      slot.capacity = slot.items
+      queue = [...full, ...queue]
+    }
+  }
+
+  const refuseAll = (entries: Monitored[], reason: string): void => {
+    if (entries.length === 0) return
+    logger.warn('the server refused to monitor tags', { tags: entries.length, reason })
+    for (const entry of entries) refused.set(entry.tag.id, entry)
+    reportValues(entries.map(({ tag }) => badValue(tag, reason)))
+  }
+
+  /**
+   * Creates monitored items for `entries` on one subscription, in one request. Returns those the
+   * server refused because the subscription is full; other refusals are reported as bad values.
+   */
+  const createItems = async (
+    current: Connection,
+    slot: SubscriptionSlot,
+    entries: Monitored[],
+  ): Promise<Monitored[]> => {
+    if (entries.length === 0) return []
+    const group = ClientMonitoredItemGroup.create(
+      slot.subscription,
+      entries.map(({ nodeId }) => ({ nodeId, attributeId: AttributeIds.Value })),
+      { samplingInterval: source.samplingMs, queueSize, discardOldest: true, filter },
+      TimestampsToReturn.Both,
+    )
+    group.on('changed', (_item, dataValue: DataValue, index: number) => {
+      const entry = entries[index]
+      if (entry) onDataValue(current, slot, entry.tag, dataValue)
+    })
+    await waitForGroup(group, scheduler)
+    const refusals: TagValue[] = []
+    const full: Monitored[] = []
+    entries.forEach((entry, index) => {
+      const statusCode = group.monitoredItems[index]?.statusCode
+      if (statusCode && statusCode.isGood()) {
+        refused.delete(entry.tag.id)
+        slot.items += 1
+        return
+      }
+      if (statusCode?.equals(StatusCodes.BadTooManyMonitoredItems)) {
+        full.push(entry)
+        return
+      }
+      // Part 4 §5.12.2: a monitored item the server cannot create comes back with a bad
+      // StatusCode (BadNodeIdUnknown, BadNodeIdInvalid, BadUserAccessDenied, BadFilterNotAllowed…);
+      // the others carry on.
+      refused.set(entry.tag.id, entry)
+      const reason = statusCode ? statusCode.name : 'BadMonitoredItemIdInvalid'
+      logger.warn('the server refused to monitor a tag', {
+        tag: entry.tag.id,
+        nodeId: entry.nodeId.toString(),
+        reason,
+      })
+      refusals.push(badValue(entry.tag, reason))
+    })
+    reportValues(refusals)
+    return full
+  }
+
+  const live = (current: Connection): boolean =>
+    current === connection && !current.closing && !disposed
+
+  const watchClient = (current: Connection): void => {
+    const { client } = current
     const onConnectionLost = (): void => {
-      if (!live()) return
+      if (!live(current)) return
       current.repairing = true
+      stats.dropInFlight()
       if (reportStatus('disconnected', 'connection lost')) markBad('connection lost')
     }
     const onReconnectionFailed = (error: Error): void => {
-      if (!live()) return
+      if (!live(current)) return
       reportStatus('disconnected', `connection lost; reconnecting failed: ${plainMessage(error)}`)
     }
     const onReestablished = (): void => {
-      if (!live()) return
+      if (!live(current)) return
       current.repairing = false
-      current.lastHeardAt = scheduler.now()
+      const now = scheduler.now()
+      for (const slot of current.slots) slot.lastHeardAt = now
       reportStatus('connected', null)
       void afterRepair(current)
     }
     const onClose = (error?: Error | null): void => {
       // A close with an error is node-opcua giving up on its repair; ours starts over.
-      if (!live() || !error) return
+      if (!live(current) || !error) return
       void restart(current, `connection closed: ${plainMessage(error)}`)
     }
     client.on('connection_lost', onConnectionLost)
@@ -401,21 +722,23 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       client.off('connection_reestablished', onReestablished)
       client.off('close', onClose)
     })
-    if (!subscription) return
+  }
 
+  const watchSubscription = (current: Connection, slot: SubscriptionSlot): void => {
+    const { subscription } = slot
     const onHeard = (): void => {
-      current.lastHeardAt = scheduler.now()
+      slot.lastHeardAt = scheduler.now()
     }
     const onStatusChanged = (statusCode: StatusCode): void => {
       logger.info('subscription status changed', { status: statusCode.name })
     }
     const onTerminated = (): void => {
       // The server ended it (Part 4 §5.13.1.1: BadTimeout after its lifetime) or node-opcua did.
-      if (!live()) return
+      if (!live(current)) return
       void restart(current, 'the server ended the subscription')
     }
     const onInternalError = (error: Error): void => {
-      if (!live()) return
+      if (!live(current)) return
       void restart(current, `subscription failed: ${plainMessage(error)}`)
     }
     subscription.on('keepalive', onHeard)
@@ -464,7 +787,7 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
         reportValues(values)
       }
       const retry = [...refused.values()]
-      if (retry.length > 0) await monitor(current, retry)
+      if (retry.length > 0) await place(current, retry)
     } catch (error) {
       if (current !== connection || current.closing) return
       await restart(current, `cannot refresh values after reconnecting: ${plainMessage(error)}`)
@@ -474,26 +797,86 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   /**
    * The last line of defence: a subscription that neither notifies nor keeps alive for well past
    * its keep-alive period while the channel looks fine is dead in a way node-opcua did not see.
+   * The same timer reads the server's clock now and then, to keep the round-trip figure current.
    */
   const startWatchdog = (current: Connection): void => {
-    const subscription = current.subscription
-    if (!subscription) return
-    const revisedKeepAliveMs = subscription.publishingInterval * subscription.maxKeepAliveCount
-    current.silenceLimitMs = 3 * Math.max(revisedKeepAliveMs, publishingMs) + 2_000
-    const checkMs = Math.max(1_000, Math.round(current.silenceLimitMs / 4))
+    const silenceLimitMs = Math.max(...current.slots.map((slot) => slot.silenceLimitMs))
+    const checkMs = Math.min(roundTripProbeMs, Math.max(1_000, Math.round(silenceLimitMs / 4)))
     const check = (): void => {
       if (current.closing || current !== connection) return
-      const silence = scheduler.now() - current.lastHeardAt
-      if (!current.repairing && silence > current.silenceLimitMs) {
-        void restart(
-          current,
-          `no publish response from the server for ${Math.round(silence / 1000)} s`,
-        )
-        return
+      const now = scheduler.now()
+      if (!current.repairing) {
+        for (const slot of current.slots) {
+          const silence = now - slot.lastHeardAt
+          if (silence > slot.silenceLimitMs) {
+            void restart(
+              current,
+              `no publish response from the server for ${Math.round(silence / 1000)} s`,
+            )
+            return
+          }
+        }
+        if (now - current.lastProbeAt >= roundTripProbeMs) void probe(current)
       }
       current.cancelWatchdog = scheduler.after(checkMs, check)
     }
     current.cancelWatchdog = scheduler.after(checkMs, check)
+  }
+
+  /** Reads Server.ServerStatus.CurrentTime (Part 5 §12.10): a cheap request to time. */
+  const probe = async (current: Connection): Promise<void> => {
+    const session = current.session
+    if (!session || current.probing) return
+    current.probing = true
+    current.lastProbeAt = scheduler.now()
+    try {
+      await withTimeout(
+        session.read({
+          nodeId: resolveNodeId(VariableIds.Server_ServerStatus_CurrentTime),
+          attributeId: AttributeIds.Value,
+        }),
+        operationTimeoutMs,
+        scheduler,
+      )
+    } catch (error) {
+      // Counted in the figures; the subscriptions' keep-alives decide whether the link is dead.
+      logger.debug('round-trip probe failed', { error: plainMessage(error) })
+    } finally {
+      current.probing = false
+    }
+  }
+
+  const sessionState = (current: Connection | null): string => {
+    if (!current) return status?.state === 'disconnected' ? 'closed' : 'none'
+    if (current.closing) return 'closing'
+    if (!current.session) return 'opening'
+    if (current.repairing) return 'repairing'
+    return 'active'
+  }
+
+  const diagnostics = (): Omit<SourceDiagnostics, 'sourceId'> => {
+    const current = connection
+    const session = current?.session ?? null
+    return {
+      stats: stats.snapshot(),
+      details: {
+        kind: 'opcua',
+        securityMode: source.securityMode,
+        securityPolicy: source.securityPolicy,
+        session: {
+          state: sessionState(current),
+          sessionId: session ? session.sessionId.toString() : null,
+          timeoutMs: session ? session.timeout : null,
+        },
+        subscriptions: (current?.slots ?? []).map(({ subscription, items }) => ({
+          id: subscription.subscriptionId ?? null,
+          publishingIntervalMs: subscription.publishingInterval,
+          monitoredItems: items,
+          state: current?.repairing ? 'repairing' : subscription.isActive ? 'active' : 'inactive',
+        })),
+        serverCertificate,
+      },
+    }
   }
 
   return {
@@ -503,14 +886,18 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       for (const { tag, reason } of unmonitorable)
         logger.warn('tag cannot be monitored', { tag: tag.id, reason })
       reportValues(unmonitorable.map(({ tag, reason }) => badValue(tag, reason)))
+      stopListeningForTrust = onCertificateTrusted(pkiDir, retryNow)
       reportStatus('connecting', null)
       attempt = connect()
     },
+    diagnostics,
     dispose: () => {
       disposal ??= (async () => {
         disposed = true
         pending = []
         cancelRetry()
+        stopListeningForTrust()
+        stats.forgetInFlight()
         const current = connection
         connection = null
         if (current) await closeConnection(current, logger, scheduler)
@@ -528,7 +915,47 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
 }
 
 /**
- * Tears a connection down: subscription, session, then the channel, each bounded in time. Whoever
+ * The certificate manager as the client sees it, except that the verdict on the server's
+ * certificate is also told to `observe`. node-opcua does not keep the certificate it refused, and
+ * the operator must be shown which one that was; every other use goes to the shared manager itself
+ * (methods bound to it, so its private fields keep working).
+ */
+function observingServerCertificate(
+  manager: OPCUACertificateManager,
+  observe: (certificate: Buffer, verdict: StatusCode | null) => void,
+): OPCUACertificateManager {
+  return new Proxy(manager, {
+    get(target, property) {
+      if (property === 'checkCertificate') {
+        return async (chain: Buffer | Buffer[]): Promise<StatusCode> => {
+          const verdict = await target.checkCertificate(chain)
+          observe(Array.isArray(chain) ? Buffer.concat(chain) : chain, verdict)
+          return verdict
+        }
+      }
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function'
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value
+    },
+    set(target, property, value) {
+      return Reflect.set(target, property, value, target)
+    },
+  })
+}
+
+/** Part 4 §7.17.2: the DataChangeFilter of a deadband, or none (report every change). */
+function dataChangeFilter(deadband: OpcUaSource['deadband']): DataChangeFilter | null {
+  if (!deadband) return null
+  return new DataChangeFilter({
+    trigger: DataChangeTrigger.StatusValue,
+    deadbandType: deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent,
+    deadbandValue: deadband.value,
+  })
+}
+
+/**
+ * Tears a connection down: subscriptions, session, then the channel, each bounded in time. Whoever
  * calls it (a failed attempt, a restart, dispose) waits for the same teardown.
  */
 function closeConnection(current: Connection, logger: Logger, scheduler: Scheduler): Promise<void> {
@@ -541,7 +968,7 @@ async function teardown(current: Connection, logger: Logger, scheduler: Schedule
   current.cancelWatchdog()
   for (const detach of current.detach) detach()
   current.detach = []
-  const { client, session, subscription } = current
+  const { client, session, slots } = current
   // Over a broken channel, requests would wait for a repair that is being cancelled: skip them,
   // the server drops the session on its own when it times out (Part 4 §5.6.2).
   const channelUp = !current.repairing && !client.isReconnecting
@@ -552,7 +979,10 @@ async function teardown(current: Connection, logger: Logger, scheduler: Schedule
       logger.debug(`${what} failed while closing`, { error: plainMessage(error) })
     }
   }
-  if (channelUp && subscription) await step('DeleteSubscriptions', () => subscription.terminate())
+  if (channelUp) {
+    for (const { subscription } of slots)
+      await step('DeleteSubscriptions', () => subscription.terminate())
+  }
   if (channelUp && session) await step('CloseSession', () => session.close(true))
   await step('disconnect', () => client.disconnect())
 }
@@ -671,7 +1101,8 @@ function fromVariant(
 }
 
 /** Turns node-opcua's connect errors (several lines, with advice) into one line for an operator. */
-function describeConnectError(error: unknown, endpoint: string, pkiDir: string): string {
+function describeConnectError(error: unknown, source: OpcUaSource, pkiDir: string): string {
+  const { endpoint } = source
   const message = plainMessage(error)
   const inner = /Err = \((.*)\)\s*$/s.exec(message)?.[1] ?? message
   const text = inner.replace(/\s+/g, ' ').trim()
@@ -686,59 +1117,23 @@ function describeConnectError(error: unknown, endpoint: string, pkiDir: string):
   ) {
     return `cannot connect to ${endpoint}: the server certificate is not trusted; it was put in ${join(pkiDir, 'rejected')} to be reviewed and trusted (${text})`
   }
+  // Part 4 §7.37: an endpoint lists the identities it accepts (UserTokenPolicies); node-opcua
+  // checks before it asks.
+  const policy = /Cannot find (\w+) user token policy/i.exec(text)
+  if (policy) {
+    const advice = source.userName === undefined ? '; give the source a userName' : ''
+    return `cannot connect to ${endpoint}: the server does not accept ${policy[1]?.toLowerCase() ?? 'this'} sign-in (no such user token policy on the endpoint)${advice}`
+  }
+  // Part 4 §5.6.3: ActivateSession refuses an identity with BadUserAccessDenied or
+  // BadIdentityToken{Rejected,Invalid}; the password itself never appears in the message.
+  const identity = /Bad(UserAccessDenied|IdentityTokenRejected|IdentityTokenInvalid)/.exec(text)
+  if (identity) {
+    const who = source.userName === undefined ? 'anonymous sign-in' : `user "${source.userName}"`
+    return `cannot connect to ${endpoint}: the server rejected the identity (${who}): ${identity[0]} (${text})`
+  }
   return `cannot connect to ${endpoint}: ${text}`
 }
 
 function plainMessage(error: unknown): string {
   return describeError(error).replace(/\s+/g, ' ').trim()
-}
-
-type SharedCertificateManager = { manager: OPCUACertificateManager; release: () => Promise<void> }
-
-type CertificateStoreEntry = {
-  manager: OPCUACertificateManager
-  ready: Promise<void>
-  users: number
-}
-
-/**
- * One certificate manager per PKI folder, shared by every OPC UA source of the console: they share
- * one client certificate and one list of trusted servers (DESIGN.md §4). Automatic acceptance is
- * off, so an unknown server certificate is refused and lands in `<pki>/rejected` for the operator
- * to review. The manager is disposed when its last user lets go, which closes its file watchers.
- */
-const certificateStores = new Map<string, CertificateStoreEntry>()
-
-async function acquireCertificateManager(pkiDir: string): Promise<SharedCertificateManager> {
-  let entry = certificateStores.get(pkiDir)
-  if (!entry) {
-    const manager = new OPCUACertificateManager({
-      rootFolder: pkiDir,
-      automaticallyAcceptUnknownCertificate: false,
-    })
-    entry = { manager, ready: manager.initialize(), users: 0 }
-    certificateStores.set(pkiDir, entry)
-  }
-  entry.users += 1
-  const acquired = entry
-  let released = false
-  const release = async (): Promise<void> => {
-    if (released) return
-    released = true
-    acquired.users -= 1
-    if (acquired.users > 0) return
-    if (certificateStores.get(pkiDir) === acquired) certificateStores.delete(pkiDir)
-    await acquired.ready.catch(() => {})
-    // Each client counts itself as a user of the manager and lets go on disconnect, but not after
-    // a failed connect; we own the manager, so it goes now.
-    acquired.manager.referenceCounter = 0
-    await acquired.manager.dispose()
-  }
-  try {
-    await acquired.ready
-  } catch (error) {
-    await release()
-    throw error
-  }
-  return { manager: acquired.manager, release }
 }
