@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import type { z } from 'zod'
+import { columnFor, parseCsv, rowToTag } from '../../shared/site/csv'
 import { siteSchema, type Site, type SiteProblem } from '../../shared/site/schema'
 
 export type SiteLoad =
@@ -56,13 +58,82 @@ export function parseSiteText(text: string, file: string): SiteLoad {
       }),
     }
   }
-  const parsed = siteSchema.safeParse(document.toJS())
+  const raw: unknown = document.toJS()
+  const lists = addTagLists(raw, file)
+  if (!lists.ok) return { ok: false, file, problems: lists.problems }
+  const parsed = siteSchema.safeParse(raw)
   if (parsed.success) return { ok: true, site: parsed.data, file }
   return {
     ok: false,
     file,
-    problems: parsed.error.issues.map((issue) => locateIssue(issue, document, lineCounter, file)),
+    problems: parsed.error.issues.map((issue) => {
+      const origin = issue.path[0] === 'tags' ? lists.origins.get(Number(issue.path[1])) : undefined
+      if (!origin) return locateIssue(issue, document, lineCounter, file)
+      const field = issue.path.slice(2)
+      const column = columnFor(field)
+      return {
+        file: origin.file,
+        line: origin.line,
+        column: null,
+        path: column ? `column ${column}` : formatPath(field),
+        message: issue.message,
+      }
+    }),
   }
+}
+
+type TagOrigin = { file: string; line: number }
+
+/**
+ * Reads the CSV tag lists a site names and appends their rows to its tags, remembering where each
+ * row came from so a problem in it is reported against the CSV file and line, not the site file.
+ */
+function addTagLists(
+  raw: unknown,
+  siteFile: string,
+): { ok: true; origins: Map<number, TagOrigin> } | { ok: false; problems: SiteProblem[] } {
+  const origins = new Map<number, TagOrigin>()
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    !('tagLists' in raw) ||
+    !Array.isArray(raw.tagLists)
+  ) {
+    return { ok: true, origins }
+  }
+  const site = raw as { tagLists: unknown[]; tags?: unknown }
+  if (site.tags !== undefined && !Array.isArray(site.tags)) return { ok: true, origins } // the schema says why
+  const tags = (site.tags ?? []) as unknown[]
+  site.tags = tags
+  const problems: SiteProblem[] = []
+  for (const entry of site.tagLists) {
+    if (typeof entry !== 'string') continue // the schema reports it
+    const file = resolve(dirname(siteFile), entry)
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      problems.push({
+        file: siteFile,
+        line: null,
+        column: null,
+        path: 'tagLists',
+        message: `cannot read tag list ${file} (${code === 'ENOENT' ? 'it does not exist' : code})`,
+      })
+      continue
+    }
+    const table = parseCsv(text)
+    if ('message' in table) {
+      problems.push({ file, line: table.line, column: null, path: '', message: table.message })
+      continue
+    }
+    for (const row of table.rows) {
+      origins.set(tags.length, { file, line: row.line })
+      tags.push(rowToTag(row))
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, origins }
 }
 
 function firstLine(message: string): string {

@@ -39,18 +39,71 @@ const modbusRtuSource = z.strictObject({
   simulated: z.boolean().default(false),
 })
 
-const opcuaSource = z.strictObject({
-  id,
-  protocol: z.literal('opcua'),
-  endpoint: z.string().regex(/^opc\.tcp:\/\/.+/, 'must start with opc.tcp://'),
-  securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
-  securityPolicy: z
-    .enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
-    .default('None'),
-  samplingMs: positiveMs.default(1000),
-  publishingMs: positiveMs.optional(),
-  simulated: z.boolean().default(false),
-})
+const opcuaSource = z
+  .strictObject({
+    id,
+    protocol: z.literal('opcua'),
+    endpoint: z.string().regex(/^opc\.tcp:\/\/.+/, 'must start with opc.tcp://'),
+    securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
+    securityPolicy: z
+      .enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
+      .default('None'),
+    samplingMs: positiveMs.default(1000),
+    publishingMs: positiveMs.optional(),
+    /**
+     * Sign in with a user name (OPC UA Part 4 §7.36.4 UserNameIdentityToken) instead of anonymously.
+     * The password comes from `passwordEnv`, the name of an environment variable that holds it
+     * (preferred), or from `password`. A password written in a site file can be read by anyone who
+     * can read the file (and its copies, backups and version history): use `passwordEnv`.
+     */
+    userName: z.string().min(1).optional(),
+    password: z.string().optional(),
+    passwordEnv: z
+      .string()
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_]*$/,
+        'use the name of an environment variable, e.g. PLANT_UA_PASSWORD',
+      )
+      .optional(),
+    /**
+     * Values the server keeps per tag between two publishes (Part 4 §5.12.1.5); 1 keeps only the
+     * latest, which is what a display needs. More keeps short changes a slower publish would hide.
+     * Defaults to 1.
+     */
+    queueSize: z.number().int().min(1).max(1000).optional(),
+    /**
+     * Report a change only when it exceeds this much (Part 4 §7.17.2 DataChangeFilter): `absolute` in
+     * the tag's raw unit, `percent` of the item's EURange (Part 8 §6.2; servers refuse it on items
+     * without one).
+     */
+    deadband: z
+      .strictObject({
+        type: z.enum(['absolute', 'percent']),
+        value: z.number().min(0),
+      })
+      .refine((deadband) => deadband.type !== 'percent' || deadband.value <= 100, {
+        message: 'a percent deadband is at most 100',
+        path: ['value'],
+      })
+      .optional(),
+    simulated: z.boolean().default(false),
+  })
+  .superRefine((source, ctx) => {
+    if (source.password !== undefined && source.passwordEnv !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'give either password or passwordEnv, not both (passwordEnv is preferred)',
+      })
+    }
+    if (source.userName === undefined) {
+      for (const field of ['password', 'passwordEnv'] as const) {
+        if (source[field] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [field], message: `${field} needs a userName` })
+        }
+      }
+    }
+  })
 
 export const sourceSchema = z.discriminatedUnion('protocol', [
   modbusTcpSource,
@@ -59,6 +112,7 @@ export const sourceSchema = z.discriminatedUnion('protocol', [
 ])
 export type Source = z.infer<typeof sourceSchema>
 export type ModbusTcpSource = z.infer<typeof modbusTcpSource>
+export type ModbusRtuSource = z.infer<typeof modbusRtuSource>
 export type OpcUaSource = z.infer<typeof opcuaSource>
 
 export const registerTypes = [
@@ -132,6 +186,8 @@ export const siteSchema = z
     sources: z.array(sourceSchema).min(1, 'a site needs at least one source'),
     plants: z.array(plantSchema).default([]),
     tags: z.array(tagSchema).default([]),
+    /** CSV tag lists, relative to the site file; their rows are added to `tags` (docs/site-file.md). */
+    tagLists: z.array(z.string().min(1)).default([]),
   })
   .superRefine((site, ctx) => {
     const sourceById = new Map(site.sources.map((source) => [source.id, source]))
