@@ -14,6 +14,7 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           backend: resolve('src/backend/entry/utility.ts'),
           serve: resolve('src/backend/entry/serve.ts'),
+          probe: resolve('src/backend/entry/probe.ts'),
         },
       },
     },

@@ -3,8 +3,7 @@ import packageJson from '../../../package.json'
 import type { SystemInfo } from '../../shared/api/contract'
 import type { Scheduler } from '../../shared/scheduler'
 import { startSimulatorFor, type RunningSimulator } from '../../sim'
-import { createModbusTcpDriver } from '../field/modbus-tcp'
-import { createOpcUaDriver } from '../field/opcua'
+import { fieldDrivers } from '../field/drivers'
 import { describeError, type Logger } from '../log/logger'
 import { loadSiteFile } from '../site/load'
 import { createBackend, type Backend } from './backend'
@@ -48,7 +47,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     siteFile: loaded.file,
     site: loaded.ok ? loaded.site : null,
     siteProblems,
-    drivers: { 'modbus-tcp': createModbusTcpDriver, opcua: createOpcUaDriver },
+    drivers: fieldDrivers,
     logger,
     scheduler: options.scheduler,
   })
