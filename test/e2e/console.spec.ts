@@ -56,9 +56,6 @@ test('shows live values read over Modbus TCP and OPC UA, with quality, age and s
     const before = await tag.getByTestId('tag-value').textContent()
     await expect(tag.getByTestId('tag-value')).not.toHaveText(before ?? '', { timeout: 3000 })
   }
-  await expect(
-    page.locator('[data-testid="source-row"][data-source-id="sim-ua-2"] .source-state'),
-  ).toHaveText('connected')
   await page.screenshot({ path: 'test-results/screens/overview.png', fullPage: true })
   expect(errors).toEqual([])
 })

@@ -3,7 +3,9 @@ import type { ServerEnvelope } from '../../shared/api/envelope'
 import type { EventName, EventOf } from '../../shared/api/contract'
 import type { Scheduler } from '../../shared/scheduler'
 import type { Site, SiteProblem } from '../../shared/site/schema'
-import { createDispatcher } from '../api/dispatcher'
+import { proposeEncodings } from '../../shared/field/byte-order'
+import { ApiFailure, createDispatcher, unwrap } from '../api/dispatcher'
+import { listRejectedCertificates, trustRejectedCertificate } from '../field/opcua-pki'
 import { startAcquisition, type Acquisition, type DriverFactories } from '../field/acquisition'
 import type { Logger } from '../log/logger'
 import { createValueBatcher } from './value-batcher'
@@ -75,6 +77,11 @@ export function createBackend(options: BackendOptions): Backend {
   acquisition?.onValues((values) => batcher.add(values))
   acquisition?.onSources((sources) => broadcast('sources', { sources }))
 
+  const field = (): Acquisition => {
+    if (!acquisition) throw new ApiFailure('no-site', 'No site is loaded: fix the site file first')
+    return acquisition
+  }
+
   const tagIndex = new Map((site?.tags ?? []).map((tag) => [tag.id, tag]))
   const plantOf = (tagId: string): string | null =>
     site?.plants.find((plant) => tagId.startsWith(`${plant.id}.`))?.id ?? null
@@ -100,6 +107,23 @@ export function createBackend(options: BackendOptions): Backend {
         return { values: all.filter((value) => wanted.has(value.tagId)) }
       },
       getSources: () => ({ sources: acquisition?.sources() ?? [] }),
+      getSourceDiagnostics: ({ sourceId }) => unwrap(field().diagnostics(sourceId)),
+      proposeByteOrder: async ({ expected, ...address }) => {
+        // Four registers cover every type up to 64 bits; a shorter match only uses the first ones.
+        const words = unwrap(await field().readRegisters({ ...address, count: 4 }))
+        return { words, proposals: proposeEncodings(words, expected) }
+      },
+      listRejectedCertificates: async () => ({
+        certificates: await listRejectedCertificates(options.dataDir),
+      }),
+      trustServerCertificate: async ({ thumbprint }) => {
+        const certificate = unwrap(await trustRejectedCertificate(options.dataDir, thumbprint))
+        logger.warn('server certificate trusted by the operator', {
+          thumbprint,
+          subject: certificate.subject,
+        })
+        return { certificate }
+      },
     },
     logger.child('api'),
   )

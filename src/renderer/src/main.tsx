@@ -2,17 +2,21 @@
 import '../../shared/zod-jitless'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { ApiProvider } from './api/api-context'
 import { connectToBackend } from './api/connect'
 import { bindConsole } from './store/console-store'
 import { App } from './views/App'
 import './styles.css'
 
-bindConsole(connectToBackend())
+const api = connectToBackend()
+bindConsole(api)
 
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <ApiProvider value={api}>
+      <App />
+    </ApiProvider>
   </StrictMode>,
 )

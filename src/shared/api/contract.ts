@@ -1,4 +1,9 @@
 import { z } from 'zod'
+import {
+  certificateInfoSchema,
+  rawReadRequestSchema,
+  sourceDiagnosticsSchema,
+} from '../field/diagnostics'
 import { sourceStatusSchema, tagValueSchema } from '../field/values'
 import { siteProblemSchema } from '../site/schema'
 
@@ -47,6 +52,37 @@ export const requests = {
     response: z.object({ values: z.array(tagValueSchema) }),
   },
   getSources: { request: empty, response: z.object({ sources: z.array(sourceStatusSchema) }) },
+  getSourceDiagnostics: {
+    request: z.strictObject({ sourceId: z.string() }),
+    response: sourceDiagnosticsSchema,
+  },
+  /** Reads registers at an address and proposes the type and byte order that give `expected`. */
+  proposeByteOrder: {
+    request: rawReadRequestSchema.omit({ count: true }).extend({ expected: z.number() }),
+    response: z.object({
+      words: z.array(z.number()),
+      proposals: z.array(
+        z.object({
+          type: z.string(),
+          order: z.string(),
+          factor: z.number(),
+          value: z.number(),
+          error: z.number(),
+        }),
+      ),
+    }),
+  },
+  listRejectedCertificates: {
+    request: empty,
+    response: z.object({ certificates: z.array(certificateInfoSchema) }),
+  },
+  /** Moves an OPC UA server certificate from pki/rejected to pki/trusted. */
+  trustServerCertificate: {
+    request: z.strictObject({
+      thumbprint: z.string().regex(/^[0-9a-f]{40}$/i, 'a SHA-1 thumbprint in hex'),
+    }),
+    response: z.object({ certificate: certificateInfoSchema }),
+  },
 } as const
 
 export const events = {

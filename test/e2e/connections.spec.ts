@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test'
+import {
+  demoSiteOnFreePorts,
+  startConsoleProcess,
+  type ConsoleProcess,
+} from './support/console-process'
+
+let console: ConsoleProcess | null = null
+test.afterEach(async () => {
+  await console?.stop()
+  console = null
+})
+
+test('shows each source with its block plan, traffic, figures and the byte-order helper', async ({
+  page,
+}) => {
+  console = await startConsoleProcess({ site: await demoSiteOnFreePorts() })
+  await page.goto(console.url)
+  const temperature = page.locator('[data-tag-id="plant-001.header.temperature"]')
+  await expect(temperature).toHaveAttribute('data-quality', 'good')
+  const shown = Number(await temperature.getByTestId('tag-value').textContent())
+
+  await page.getByRole('button', { name: 'Connections' }).click()
+  await expect(
+    page.locator('[data-testid="source-row"][data-source-id="sim-ua-2"] .source-state'),
+  ).toHaveText('connected')
+  await expect(
+    page.locator('[data-testid="source-row"][data-source-id="sim-plc-1"] .source-state'),
+  ).toHaveText('connected')
+
+  // Modbus: the plan merges holding 100–111 into one read, and the wire shows read-holding frames.
+  const details = page.getByTestId('source-details')
+  await expect(details).toHaveAttribute('data-source-id', 'sim-plc-1')
+  await expect(page.getByTestId('block-plan')).toContainText('100–111')
+  await expect(page.getByTestId('traffic')).toContainText(/^.*03 00 64 00 0c/m)
+  await expect(page.getByTestId('stat-rtt')).toHaveText(/^\d+(\.\d)? ms$/)
+  expect(Number(await page.getByTestId('stat-requests').textContent())).toBeGreaterThan(0)
+
+  // The byte-order helper recognises the header temperature's tenths-of-a-degree integer.
+  const helper = page.getByTestId('byte-order-helper')
+  await helper.getByLabel('Table').selectOption('input')
+  await helper.getByLabel('Offset').fill('0')
+  await helper.getByLabel('Instrument shows').fill(String(shown))
+  await helper.getByRole('button', { name: 'Propose' }).click()
+  await expect(page.getByTestId('byte-order-proposal').first()).toContainText(/int16\s*AB\s*0\.1/)
+  await page.screenshot({ path: 'test-results/screens/connections-modbus.png', fullPage: true })
+
+  // Bad input is refused in words, not sent.
+  await helper.getByLabel('Offset').fill('70000')
+  await helper.getByRole('button', { name: 'Propose' }).click()
+  await expect(helper.getByRole('alert')).toContainText('Offset must be a whole number')
+
+  // OPC UA: session and subscription state.
+  await page
+    .locator('[data-source-id="sim-ua-2"]')
+    .getByRole('button', { name: 'sim-ua-2' })
+    .click()
+  await expect(details).toHaveAttribute('data-source-id', 'sim-ua-2')
+  await expect(page.getByTestId('opcua-session')).toContainText(/active|connected|open/i)
+  await expect(page.getByTestId('opcua-subscriptions')).toContainText('3')
+  await page.screenshot({ path: 'test-results/screens/connections-opcua.png', fullPage: true })
+})
