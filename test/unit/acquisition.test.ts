@@ -4,7 +4,7 @@ import { startAcquisition, type DriverFactories } from '../../src/backend/field/
 import type { FieldSink } from '../../src/backend/field/driver'
 import { silentLogger } from '../../src/backend/log/logger'
 import { parseSiteText } from '../../src/backend/site/load'
-import type { TagValue } from '../../src/shared/field/values'
+import type { ConnectionEvent, TagValue } from '../../src/shared/field/values'
 import { idleDriver } from '../support/idle-driver'
 import { ManualScheduler } from '../support/manual-scheduler'
 
@@ -94,6 +94,41 @@ describe('acquisition', () => {
       endpoint: '127.0.0.1:1',
       protocol: 'modbus-tcp',
     })
+    await acquisition.dispose()
+  })
+})
+
+describe('communication outages', () => {
+  it('raise one loss per outage however often the driver retries, then one restore', async () => {
+    const scheduler = new ManualScheduler()
+    const driver = handDriver()
+    const acquisition = startAcquisition(site, driver.factories, {
+      logger: silentLogger,
+      scheduler,
+      dataDir: '/tmp',
+    })
+    const events: ConnectionEvent[] = []
+    acquisition.onConnectionEvent((event) => events.push(event))
+    const status = (state: 'connected' | 'disconnected', lastError: string | null): void =>
+      driver.sink().status({ state, lastError, since: scheduler.now() })
+
+    status('connected', null)
+    expect(events).toEqual([])
+    await scheduler.advance(1000)
+    status('disconnected', 'connection refused')
+    await scheduler.advance(500)
+    status('disconnected', 'connection refused') // a retry that failed again
+    status('disconnected', 'timeout after 1000 ms')
+    await scheduler.advance(4500)
+    status('connected', null)
+    status('connected', null)
+    expect(events.map(({ type, reason, outageMs }) => ({ type, reason, outageMs }))).toEqual([
+      { type: 'source.lost', reason: 'connection refused', outageMs: null },
+      { type: 'source.restored', reason: null, outageMs: 5000 },
+    ])
+    // The next failure is a new outage.
+    status('disconnected', 'unplugged')
+    expect(events.at(-1)).toMatchObject({ type: 'source.lost', reason: 'unplugged' })
     await acquisition.dispose()
   })
 })

@@ -76,6 +76,12 @@ export function createBackend(options: BackendOptions): Backend {
     : null
   acquisition?.onValues((values) => batcher.add(values))
   acquisition?.onSources((sources) => broadcast('sources', { sources }))
+  // Until the journal exists these go to the log; the journal issue records them as events.
+  acquisition?.onConnectionEvent((event) =>
+    event.type === 'source.lost'
+      ? logger.warn('source lost', { ...event })
+      : logger.info('source restored', { ...event }),
+  )
 
   const field = (): Acquisition => {
     if (!acquisition) throw new ApiFailure('no-site', 'No site is loaded: fix the site file first')

@@ -1,4 +1,4 @@
-import type { SourceStatus, TagValue } from '../../shared/field/values'
+import type { ConnectionEvent, SourceStatus, TagValue } from '../../shared/field/values'
 import { every, type Cancel } from '../../shared/scheduler'
 import { assertNever, fail, ok, type Result } from '../../shared/result'
 import type { RawReadRequest, SourceDiagnostics } from '../../shared/field/diagnostics'
@@ -17,6 +17,8 @@ export type Acquisition = {
   /** Called with every change of value or quality, tag by tag as drivers report them. */
   onValues: (listener: (values: TagValue[]) => void) => void
   onSources: (listener: (sources: SourceStatus[]) => void) => void
+  /** Outages: one event when a source is lost, one when it is back. */
+  onConnectionEvent: (listener: (event: ConnectionEvent) => void) => void
   diagnostics: (sourceId: string) => Result<SourceDiagnostics>
   /** One raw register read on a Modbus source, for the byte-order helper. */
   readRegisters: (request: RawReadRequest) => Promise<Result<number[]>>
@@ -71,6 +73,27 @@ export function startAcquisition(
   const sourceListeners: Array<(sources: SourceStatus[]) => void> = []
   const drivers = new Map<string, SourceDriver>()
   const periodByTag = new Map<string, number>()
+  const connectionListeners: Array<(event: ConnectionEvent) => void> = []
+  /** When each source's current outage began; absent while it is connected or still connecting. */
+  const outageSince = new Map<string, number>()
+
+  const trackOutage = (
+    sourceId: string,
+    state: SourceStatus['state'],
+    lastError: string | null,
+  ): void => {
+    const now = scheduler.now()
+    const lostAt = outageSince.get(sourceId)
+    let event: ConnectionEvent | null = null
+    if (state === 'disconnected' && lostAt === undefined) {
+      outageSince.set(sourceId, now)
+      event = { type: 'source.lost', sourceId, ts: now, reason: lastError, outageMs: null }
+    } else if (state === 'connected' && lostAt !== undefined) {
+      outageSince.delete(sourceId)
+      event = { type: 'source.restored', sourceId, ts: now, reason: null, outageMs: now - lostAt }
+    }
+    if (event) for (const listener of connectionListeners) listener(event)
+  }
 
   const publishValues = (values: TagValue[]): void => {
     if (values.length === 0) return
@@ -113,6 +136,7 @@ export function startAcquisition(
         const current = statuses.get(source.id)
         if (!current) return
         statuses.set(source.id, { ...current, ...change })
+        trackOutage(source.id, change.state, change.lastError)
         publishSources()
       },
     }
@@ -144,6 +168,7 @@ export function startAcquisition(
     sources: () => [...statuses.values()],
     onValues: (listener) => void valueListeners.push(listener),
     onSources: (listener) => void sourceListeners.push(listener),
+    onConnectionEvent: (listener) => void connectionListeners.push(listener),
     diagnostics: (sourceId) => {
       const driver = drivers.get(sourceId)
       if (!driver) return fail('unknown-source', `There is no source "${sourceId}"`)

@@ -32,3 +32,19 @@ export const sourceStatusSchema = z.object({
   simulated: z.boolean(),
 })
 export type SourceStatus = z.infer<typeof sourceStatusSchema>
+
+/**
+ * A communication outage of one source begins or ends. One `source.lost` per outage however often
+ * the driver retries in between, then one `source.restored`: the journal records these and the alarm
+ * engine raises one communication-loss condition from them (DESIGN.md §4).
+ */
+export const connectionEventSchema = z.object({
+  type: z.enum(['source.lost', 'source.restored']),
+  sourceId: z.string(),
+  ts: z.number(),
+  /** Why it was lost (the driver's last error); null on restore. */
+  reason: z.string().nullable(),
+  /** How long the outage lasted, on restore. */
+  outageMs: z.number().nullable(),
+})
+export type ConnectionEvent = z.infer<typeof connectionEventSchema>
