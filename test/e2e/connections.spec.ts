@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
 import {
   demoSiteOnFreePorts,
@@ -59,4 +60,40 @@ test('shows each source with its block plan, traffic, figures and the byte-order
   await expect(page.getByTestId('opcua-session')).toContainText(/active|connected|open/i)
   await expect(page.getByTestId('opcua-subscriptions')).toContainText('3')
   await page.screenshot({ path: 'test-results/screens/connections-opcua.png', fullPage: true })
+})
+
+test('an operator trusts a refused OPC UA server certificate and the source connects', async ({
+  page,
+}) => {
+  const demo = await demoSiteOnFreePorts()
+  const site = demo.replace('demo-site.yaml', 'secure-site.yaml')
+  writeFileSync(
+    site,
+    readFileSync(demo, 'utf8')
+      .replace('securityMode: None', 'securityMode: SignAndEncrypt')
+      .replace('securityPolicy: None', 'securityPolicy: Basic256Sha256'),
+  )
+  console = await startConsoleProcess({ site })
+  await page.goto(console.url)
+  await page.getByRole('button', { name: 'Connections' }).click()
+  await page
+    .locator('[data-source-id="sim-ua-2"]')
+    .getByRole('button', { name: 'sim-ua-2' })
+    .click()
+
+  // Automatic acceptance is off: the simulator's certificate is refused until someone trusts it.
+  const row = page.locator('[data-testid="source-row"][data-source-id="sim-ua-2"]')
+  await expect(row.locator('.source-state')).toHaveText('disconnected')
+  await expect(page.getByTestId('certificate-status')).toHaveText('rejected')
+  await page.screenshot({ path: 'test-results/screens/certificate-rejected.png', fullPage: true })
+
+  await page.getByRole('button', { name: 'Trust this certificate…' }).click()
+  await page.getByRole('button', { name: /^Trust [0-9a-f]{8}…$/ }).click()
+  await expect(row.locator('.source-state')).toHaveText('connected', { timeout: 20_000 })
+  await expect(page.getByTestId('certificate-status')).toHaveText('trusted')
+  await page.getByRole('button', { name: 'Overview' }).click()
+  await expect(page.locator('[data-tag-id="plant-002.header.pressure"]')).toHaveAttribute(
+    'data-quality',
+    'good',
+  )
 })
