@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -75,6 +76,7 @@ describe('browser-mode server', () => {
     const page = await fetch(server.url)
     expect(page.status).toBe(200)
     expect(page.headers.get('content-security-policy')).toBe(contentSecurityPolicy)
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer')
     expect(contentSecurityPolicy).not.toMatch(/unsafe-(inline|eval)/)
     const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? ''
     expect((await fetch(`${origin()}/`)).status).toBe(401)
@@ -105,6 +107,25 @@ describe('browser-mode server', () => {
     await expect(openSocket(`?token=${token}`, {})).rejects.toThrow('HTTP 403')
     const ws = await openSocket(`?token=${token}`, { origin: origin() })
     ws.close()
+  })
+
+  it('survives a client that resets the connection while being refused', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(
+            `GET /api HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: http://evil.example\r\n` +
+              'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+              'Sec-WebSocket-Version: 13\r\n\r\n',
+          )
+          socket.resetAndDestroy()
+          resolve()
+        })
+        socket.on('error', () => {})
+      })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect((await fetch(server.url)).status).toBe(200)
   })
 
   it('answers over the socket, rejects garbage with {code, message} and keeps serving', async () => {

@@ -76,6 +76,27 @@ describe('acquisition', () => {
     expect(scheduler.pending()).toBe(0)
   })
 
+  it('shows NaN and infinite readings as bad, whatever quality the device gave them', async () => {
+    const scheduler = new ManualScheduler()
+    const driver = handDriver()
+    const acquisition = startAcquisition(site, driver.factories, {
+      logger: silentLogger,
+      scheduler,
+      dataDir: '/tmp',
+    })
+    const published: TagValue[] = []
+    acquisition.onValues((values) => published.push(...values))
+    driver.sink().values([reading(scheduler, Number.NaN)])
+    expect(acquisition.values()[0]).toMatchObject({
+      quality: 'bad',
+      value: null,
+      reason: 'the source sent NaN',
+    })
+    driver.sink().values([reading(scheduler, Number.NEGATIVE_INFINITY)])
+    expect(published.at(-1)).toMatchObject({ quality: 'bad', reason: 'the source sent -Infinity' })
+    await acquisition.dispose()
+  })
+
   it('publishes source state changes', async () => {
     const scheduler = new ManualScheduler()
     const driver = handDriver()

@@ -95,8 +95,9 @@ export function startAcquisition(
     if (event) for (const listener of connectionListeners) listener(event)
   }
 
-  const publishValues = (values: TagValue[]): void => {
-    if (values.length === 0) return
+  const publishValues = (reported: TagValue[]): void => {
+    if (reported.length === 0) return
+    const values = reported.map(finiteOrBad)
     for (const value of values) latest.set(value.tagId, value)
     for (const listener of valueListeners) listener(values)
   }
@@ -186,6 +187,15 @@ export function startAcquisition(
       await Promise.all([...drivers.values()].map((driver) => driver.dispose()))
     },
   }
+}
+
+/**
+ * A float register or an OPC UA Double can hold NaN or ±Infinity (a PLC dividing by zero). That is
+ * not a reading: show it as bad, whatever quality the device gave it, for every protocol alike.
+ */
+function finiteOrBad(value: TagValue): TagValue {
+  if (typeof value.value !== 'number' || Number.isFinite(value.value)) return value
+  return { ...value, value: null, quality: 'bad', reason: `the source sent ${value.value}` }
 }
 
 function createDriver(

@@ -535,15 +535,7 @@ export function createModbusPoller(
           outcome.kind === 'bits'
             ? decodeBits(address, outcome.bits.slice(index, index + count))
             : decodeRegisters(address, outcome.words.slice(index, index + count))
-        const value = applyScale(raw, tag.scale)
-        if (typeof value === 'number' && !Number.isFinite(value)) {
-          return tagValue(
-            tag,
-            null,
-            `the device sent ${value} at ${address.table} ${address.offset}`,
-          )
-        }
-        return tagValue(tag, value)
+        return tagValue(tag, applyScale(raw, tag.scale))
       } catch (error) {
         return tagValue(
           tag,

@@ -87,8 +87,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       'Content-Length': info.size,
       'Content-Security-Policy': contentSecurityPolicy,
       'X-Content-Type-Options': 'nosniff',
+      // The page address carries the session token: never send it on as a referrer.
+      'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
-      // The page's scripts and the socket authenticate with this cookie after the first load.
+      // The page's own assets authenticate with this cookie after the first load (the API socket
+      // carries the token from the page address).
       'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
     })
     if (request.method === 'HEAD') return void response.end()
@@ -97,6 +100,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes })
   server.on('upgrade', (request, socket, head) => {
+    // Node removes its own error listener from an upgraded socket: without this, a client that
+    // resets the connection while being refused would crash the console with ECONNRESET.
+    socket.on('error', (error) => logger.debug('API socket error', { error: error.message }))
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const refuse = (status: number, why: string): void => {
       logger.warn('refused an API connection', { why, origin: request.headers.origin })
