@@ -191,6 +191,7 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   let certificates: Promise<SharedCertificateManager> | null = null
   let attempt: Promise<void> | null = null
   let attempting = false
+  let retryAfterAttempt = false
   let cancelRetry: Cancel = () => {}
   let stopListeningForTrust: () => void = () => {}
   let backoffMs = initialBackoffMs
@@ -263,10 +264,11 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
     const now = scheduler.now()
     slot.lastHeardAt = now
     notifiedAt.set(tag.id, now)
-    if (current.repairing) {
+    if (current.repairing || status?.state !== 'connected') {
       // A notification only arrives over a working channel and session: node-opcua may deliver
-      // republished values before it emits connection_reestablished, and a good value must never
-      // sit beside a source shown as disconnected.
+      // republished values before it emits connection_reestablished, and the first subscriptions
+      // publish while later monitored items are still being created. A good value must never sit
+      // beside a source shown as disconnected or connecting.
       current.repairing = false
       reportStatus('connected', null)
     }
@@ -358,12 +360,28 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   }
 
   const connect = async (): Promise<void> => {
-    if (disposed || attempting) return
+    // A live connection needs no second client (a retry timer may fire after a later success).
+    if (disposed || connection) return
+    if (attempting) {
+      // A restart during a long attempt (a subscription ended while items were still being
+      // created) scheduled this retry: run it once the attempt ends, never drop it, or the
+      // source would stay disconnected for good.
+      retryAfterAttempt = true
+      return
+    }
     attempting = true
     try {
       await attemptConnection()
     } finally {
       attempting = false
+    }
+    if (retryAfterAttempt && !disposed) {
+      retryAfterAttempt = false
+      if (!connection) {
+        cancelRetry()
+        // Awaited, so whoever awaits this attempt (dispose) also waits for the retry.
+        await connect()
+      }
     }
   }
 
