@@ -115,8 +115,20 @@ export function createBackend(options: BackendOptions): Backend {
       getSources: () => ({ sources: acquisition?.sources() ?? [] }),
       getSourceDiagnostics: ({ sourceId }) => unwrap(field().diagnostics(sourceId)),
       proposeByteOrder: async ({ expected, ...address }) => {
-        // Four registers cover every type up to 64 bits; a shorter match only uses the first ones.
-        const words = unwrap(await field().readRegisters({ ...address, count: 4 }))
+        // Four registers cover every type up to 64 bits. Near the end of a device's map (or of the
+        // address space) fewer exist: try 2, then 1, so the 16- and 32-bit answers still come.
+        let words: number[] | null = null
+        let refusal: ApiFailure | null = null
+        for (const count of [4, 2, 1].filter((n) => address.offset + n <= 65536)) {
+          const read = await field().readRegisters({ ...address, count })
+          if (read.ok) {
+            words = read.value
+            break
+          }
+          refusal = new ApiFailure(read.error.code, read.error.message)
+          if (read.error.code !== 'modbus-exception') break
+        }
+        if (!words) throw refusal ?? new ApiFailure('no-answer', 'no registers could be read')
         return { words, proposals: proposeEncodings(words, expected) }
       },
       listRejectedCertificates: async () => ({

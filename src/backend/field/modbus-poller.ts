@@ -436,13 +436,18 @@ export function createModbusPoller(
       current.endListeners.add(done)
     })
 
-  const read = (current: Session, block: ReadBlock): Promise<ReadOutcome> =>
+  /**
+   * `silence` says what an unanswered request means; the byte-order helper passes 'unit' so an
+   * engineer asking about a unit id a gateway does not serve cannot take the whole link down.
+   */
+  const read = (
+    current: Session,
+    block: ReadBlock,
+    silence: ModbusPollerOptions['silence'] = options.silence,
+  ): Promise<ReadOutcome> =>
     exclusive(current, async () => {
       const outcome = await transact(current, block)
-      if (
-        outcome.kind === 'lost' ||
-        (outcome.kind === 'silent' && options.silence === 'connection')
-      ) {
+      if (outcome.kind === 'lost' || (outcome.kind === 'silent' && silence === 'connection')) {
         endSession(current, outcome.reason)
         return { kind: 'lost', reason: outcome.reason } satisfies ReadOutcome
       }
@@ -560,7 +565,7 @@ export function createModbusPoller(
       count: request.count,
       tags: [],
     }
-    const outcome = await read(current, block)
+    const outcome = await read(current, block, 'unit')
     switch (outcome.kind) {
       case 'registers':
         markAnswered(current)
