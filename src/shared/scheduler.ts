@@ -19,16 +19,27 @@ export const systemScheduler: Scheduler = {
   },
 }
 
-/** Runs `task` every `ms` until cancelled; a slow task never overlaps itself. */
-export function every(scheduler: Scheduler, ms: number, task: () => void | Promise<void>): Cancel {
+/** Runs `task` every `ms` until cancelled; a slow task never overlaps itself, a failing one never stops it. */
+export function every(
+  scheduler: Scheduler,
+  ms: number,
+  task: () => void | Promise<void>,
+  /** Told when a run fails; the schedule goes on regardless. */
+  onError: (error: unknown) => void,
+): Cancel {
   let cancelled = false
   let cancelNext: Cancel = () => {}
   const tick = async (): Promise<void> => {
     if (cancelled) return
-    await task()
-    if (!cancelled) cancelNext = scheduler.after(ms, () => void tick())
+    try {
+      await task()
+    } finally {
+      // A task that throws must not end the schedule: a staleness check that stopped silently
+      // would let frozen values look live. onError reports it.
+      if (!cancelled) cancelNext = scheduler.after(ms, () => void tick().catch(onError))
+    }
   }
-  cancelNext = scheduler.after(ms, () => void tick())
+  cancelNext = scheduler.after(ms, () => void tick().catch(onError))
   return () => {
     cancelled = true
     cancelNext()

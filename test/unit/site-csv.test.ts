@@ -36,6 +36,20 @@ describe('CSV tag lists', () => {
     expect(parseCsv('id\n"open')).toEqual({ line: 2, message: 'a quoted field is not closed' })
   })
 
+  it('skips empty spreadsheet rows and refuses unknown or misspelt columns', () => {
+    const table = parseCsv('id,unit\na,bar\n,\n , \n')
+    if ('message' in table) throw new Error(table.message)
+    expect(table.rows.map((row) => row.cells)).toEqual([{ id: 'a', unit: 'bar' }])
+    expect(parseCsv('id,scale_factor\na,0.1\n')).toMatchObject({
+      line: 1,
+      message: expect.stringMatching(/^unknown column "scale_factor"; the columns are id, /),
+    })
+    expect(parseCsv('id,constructor,toString\na,b,c\n')).toMatchObject({
+      line: 1,
+      message: expect.stringContaining('unknown columns "constructor", "toString"'),
+    })
+  })
+
   it('adds every row to the site, with addresses, scaling and limits', async () => {
     const { site } = siteWithList(
       [

@@ -69,6 +69,21 @@ describe('site file loading', () => {
     expect(loaded.problems[0]?.file).toBe('bad.yaml')
   })
 
+  it('reports an alias bomb as a problem instead of expanding it', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
+    for (let level = 1; level < 12; level++) {
+      const previous = String.fromCharCode(96 + level)
+      const name = String.fromCharCode(97 + level)
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`)
+    }
+    const loaded = parseSiteText(levels.join('\n'), 'bomb.yaml')
+    if (loaded.ok) throw new Error('should fail')
+    expect(loaded.problems[0]).toMatchObject({
+      file: 'bomb.yaml',
+      message: expect.stringMatching(/alias/i),
+    })
+  })
+
   it('reads JSON site files with line numbers too', () => {
     const json = JSON.stringify(
       {

@@ -11,6 +11,9 @@ import { parseEntryOptions, resourcesFolder } from './options'
 // stdout carries exactly one line, the ready line, because scripts and tests wait for it; everything
 // else goes to the log file and, for warnings and errors, to stderr.
 
+/** How long a clean shutdown may take before the process ends anyway. */
+const stopDeadlineMs = 10_000
+
 async function main(): Promise<void> {
   const options = parseEntryOptions(process.argv.slice(2))
   const folder = prepareDataFolder(options.dataDir)
@@ -42,8 +45,10 @@ async function main(): Promise<void> {
 
   let stopping = false
   const stop = (signal: string): void => {
-    if (stopping) return
+    // A second Ctrl+C, or a shutdown that hangs (a PLC that never lets go), still ends the process.
+    if (stopping) process.exit(1)
     stopping = true
+    setTimeout(() => process.exit(1), stopDeadlineMs).unref()
     logger.info('stopping', { signal })
     void Promise.all([server.close(), running.dispose()]).finally(() => {
       logger.close()

@@ -14,7 +14,7 @@ export type DriverFactories = {
 export type Acquisition = {
   values: () => TagValue[]
   sources: () => SourceStatus[]
-  /** Called with every change of value or quality, tag by tag as drivers report them. */
+  /** Called with every reading drivers report (a poll reports every tag, changed or not) and every staleness change. */
   onValues: (listener: (values: TagValue[]) => void) => void
   onSources: (listener: (sources: SourceStatus[]) => void) => void
   /** Outages: one event when a source is lost, one when it is back. */
@@ -144,23 +144,28 @@ export function startAcquisition(
     drivers.set(source.id, createDriver(source, tags, sink, factories, context))
   }
 
-  const stopStaleCheck: Cancel = every(scheduler, staleCheckMs, () => {
-    const now = scheduler.now()
-    const stale: TagValue[] = []
-    for (const [tagId, period] of periodByTag) {
-      const value = latest.get(tagId)
-      if (!value || value.quality === 'stale' || value.quality === 'bad') continue
-      const age = now - value.receivedTs
-      if (age > 2 * period + staleMarginMs) {
-        stale.push({
-          ...value,
-          quality: 'stale',
-          reason: `no update for ${Math.round(age / 1000)} s`,
-        })
+  const stopStaleCheck: Cancel = every(
+    scheduler,
+    staleCheckMs,
+    () => {
+      const now = scheduler.now()
+      const stale: TagValue[] = []
+      for (const [tagId, period] of periodByTag) {
+        const value = latest.get(tagId)
+        if (!value || value.quality === 'stale' || value.quality === 'bad') continue
+        const age = now - value.receivedTs
+        if (age > 2 * period + staleMarginMs) {
+          stale.push({
+            ...value,
+            quality: 'stale',
+            reason: `no update for ${Math.round(age / 1000)} s`,
+          })
+        }
       }
-    }
-    publishValues(stale)
-  })
+      publishValues(stale)
+    },
+    (error) => context.logger.error('staleness check failed', { error: String(error) }),
+  )
 
   for (const driver of drivers.values()) driver.start()
 

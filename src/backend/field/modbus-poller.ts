@@ -280,7 +280,9 @@ export function createModbusPoller(
       return current.cycle
     }
     void runCycle()
-    current.cancelPolling = every(scheduler, source.pollMs, runCycle)
+    current.cancelPolling = every(scheduler, source.pollMs, runCycle, (error) =>
+      logger.error('poll cycle failed', { error: messageOf(error) }),
+    )
   }
 
   const pollCycle = async (current: Session): Promise<void> => {

@@ -58,7 +58,14 @@ export function parseSiteText(text: string, file: string): SiteLoad {
       }),
     }
   }
-  const raw: unknown = document.toJS()
+  let raw: unknown
+  try {
+    // toJS() refuses documents that expand too far (an alias bomb) rather than eating the memory.
+    raw = document.toJS()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    return { ok: false, file, problems: [{ file, line: null, column: null, path: '', message }] }
+  }
   const lists = addTagLists(raw, file)
   if (!lists.ok) return { ok: false, file, problems: lists.problems }
   const parsed = siteSchema.safeParse(raw)

@@ -17,7 +17,8 @@ function records(text: string): Array<{ line: number; fields: string[] }> | CsvP
   let index = text.charCodeAt(0) === 0xfeff ? 1 : 0 // a byte-order mark from spreadsheet exports
   const endRecord = (): void => {
     fields.push(field)
-    if (!(fields.length === 1 && fields[0]?.trim() === '')) out.push({ line: recordLine, fields })
+    // Spreadsheet exports end with rows of empty cells (",,,,"): they are not tags.
+    if (fields.some((value) => value.trim() !== '')) out.push({ line: recordLine, fields })
     fields = []
     field = ''
   }
@@ -58,6 +59,15 @@ export function parseCsv(text: string): CsvTable | CsvProblem {
   const [head, ...body] = parsed
   if (!head) return { line: 1, message: 'the file is empty: the first row must name the columns' }
   const header = head.fields.map((name) => name.trim())
+  // A misspelt column (scale_factor for scaleFactor) would silently drop a setting and show raw
+  // values as good: every column must be one the console knows.
+  const unknown = header.filter((name) => name !== '' && !Object.hasOwn(tagColumns, name))
+  if (unknown.length > 0) {
+    return {
+      line: head.line,
+      message: `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')}; the columns are ${Object.keys(tagColumns).join(', ')}`,
+    }
+  }
   const rows: CsvRow[] = []
   for (const record of body) {
     if (record.fields.length > header.length) {
@@ -120,8 +130,8 @@ export type TagColumn = keyof typeof tagColumns
 export function rowToTag(row: CsvRow): Record<string, unknown> {
   const tag: Record<string, unknown> = {}
   for (const [column, raw] of Object.entries(row.cells)) {
-    const path = (tagColumns as Record<string, readonly string[]>)[column]
-    if (!path) continue
+    if (!Object.hasOwn(tagColumns, column)) continue
+    const path = tagColumns[column as TagColumn]
     const number = Number(raw)
     const value = numericColumns.has(column) && raw !== '' && Number.isFinite(number) ? number : raw
     let target = tag
