@@ -21,6 +21,8 @@ import { assertNever, fail, ok } from '../../shared/result'
 import { every, type Cancel } from '../../shared/scheduler'
 import type { Tag } from '../../shared/site/schema'
 import type { DriverContext, FieldSink, SourceDriver } from './driver'
+import { median } from '../../shared/statistics'
+import { describeError } from '../log/logger'
 
 // The polling engine shared by Modbus TCP and Modbus RTU. Both read the same block plan the same
 // way under the safety rules of DESIGN.md §4: every request has the client's timeout plus an outer
@@ -172,7 +174,7 @@ export function createModbusPoller(
     try {
       sink.status(status)
     } catch (error) {
-      logger.error('status sink failed', { error: messageOf(error) })
+      logger.error('status sink failed', { error: describeError(error) })
     }
   }
 
@@ -181,7 +183,7 @@ export function createModbusPoller(
     try {
       sink.values(values)
     } catch (error) {
-      logger.error('value sink failed', { error: messageOf(error) })
+      logger.error('value sink failed', { error: describeError(error) })
     }
   }
 
@@ -261,7 +263,7 @@ export function createModbusPoller(
         failed: (reason) => endSession(current, reason),
       })
     } catch (error) {
-      endSession(current, `cannot connect to ${endpoint}: ${messageOf(error)}`)
+      endSession(current, `cannot connect to ${endpoint}: ${describeError(error)}`)
       return
     }
     current.link = link
@@ -281,7 +283,7 @@ export function createModbusPoller(
     }
     void runCycle()
     current.cancelPolling = every(scheduler, source.pollMs, runCycle, (error) =>
-      logger.error('poll cycle failed', { error: messageOf(error) }),
+      logger.error('poll cycle failed', { error: describeError(error) }),
     )
   }
 
@@ -325,7 +327,7 @@ export function createModbusPoller(
       }
       reportValues([...values, ...unplannedValues()])
     } catch (error) {
-      endSession(current, `internal error while polling ${endpoint}: ${messageOf(error)}`)
+      endSession(current, `internal error while polling ${endpoint}: ${describeError(error)}`)
     }
   }
 
@@ -500,12 +502,12 @@ export function createModbusPoller(
             },
             true,
           )
-        } else if (messageOf(error) === 'Port Not Open') {
+        } else if (describeError(error) === 'Port Not Open') {
           finish({ kind: 'lost', reason: `not connected to ${endpoint}` })
         } else {
           finish({
             kind: 'silent',
-            reason: `garbled reply to a read of ${what}: ${messageOf(error)}`,
+            reason: `garbled reply to a read of ${what}: ${describeError(error)}`,
           })
         }
       }
@@ -547,7 +549,7 @@ export function createModbusPoller(
         return tagValue(
           tag,
           null,
-          `cannot decode ${address.table} ${address.offset}: ${messageOf(error)}`,
+          `cannot decode ${address.table} ${address.offset}: ${describeError(error)}`,
         )
       }
     })
@@ -723,15 +725,6 @@ function createDiagnostics(now: () => number) {
   }
 }
 
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-
 /** Modbus Application Protocol v1.1b3 §6.1–§6.4: read coils, discrete inputs, holding, input. */
 export function functionCode(table: ReadBlock['table']): number {
   switch (table) {
@@ -780,11 +773,4 @@ export function responsePdu(
     }
   }
   return hex([functionCode(block.table), data.length, ...data])
-}
-
-/** modbus-serial's errors are not always Error instances, but all carry a message. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message
-  const message = (error as { message?: unknown } | null)?.message
-  return typeof message === 'string' ? message : String(error)
 }

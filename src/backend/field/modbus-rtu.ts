@@ -2,7 +2,8 @@ import type { EventEmitter } from 'node:events'
 import ModbusRTU from 'modbus-serial'
 import type { ModbusRtuSource } from '../../shared/site/schema'
 import type { DriverFactory } from './driver'
-import { createModbusPoller, messageOf, type ModbusLinkOpener } from './modbus-poller'
+import { createModbusPoller, type ModbusLinkOpener } from './modbus-poller'
+import { describeError } from '../log/logger'
 
 // Polls the devices on one RS-485 bus through one serial port. One source is one bus: its tags may
 // name several unit ids, and every request to any of them goes through one queue, so there is one
@@ -53,7 +54,7 @@ export function openSerialLink(options: SerialOptions): ModbusLinkOpener {
     let closeWhenOpened: (() => void) | null = null
     // Port errors are re-emitted by the client; an 'error' without a listener would throw.
     client.on('error', (error: unknown) => {
-      events.failed(`serial port ${path} failed: ${messageOf(error)}`)
+      events.failed(`serial port ${path} failed: ${describeError(error)}`)
     })
     // A USB adapter pulled out, or the device behind the path gone, ends in 'close'.
     client.on('close', () => {
@@ -83,7 +84,7 @@ export function openSerialLink(options: SerialOptions): ModbusLinkOpener {
     } catch (error) {
       // Options the serial library refuses throw before any port exists.
       phase = 'failed'
-      queueMicrotask(() => events.failed(`cannot open ${path}: ${messageOf(error)}`))
+      queueMicrotask(() => events.failed(`cannot open ${path}: ${describeError(error)}`))
     }
     return {
       close: () =>
@@ -112,7 +113,7 @@ export function openSerialLink(options: SerialOptions): ModbusLinkOpener {
 
 /** serialport says "Error: No such file or directory, cannot open /dev/ttyUSB0"; we name the path once. */
 function describeOpenError(error: unknown): string {
-  return messageOf(error)
+  return describeError(error)
     .replace(/^Error: /, '')
     .replace(/, cannot open .*$/, '')
 }

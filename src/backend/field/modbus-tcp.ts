@@ -2,7 +2,8 @@ import { Socket } from 'node:net'
 import ModbusRTU from 'modbus-serial'
 import type { ModbusTcpSource } from '../../shared/site/schema'
 import type { DriverFactory } from './driver'
-import { createModbusPoller, messageOf, type ModbusLinkOpener } from './modbus-poller'
+import { createModbusPoller, hex, type ModbusLinkOpener } from './modbus-poller'
+import { describeError } from '../log/logger'
 
 // Polls one Modbus TCP endpoint (a PLC or a gateway). The polling, the block plan, the watchdog,
 // the backoff and the diagnostics live in modbus-poller.ts, shared with Modbus RTU; this file only
@@ -66,9 +67,7 @@ export function openTcpLink(host: string, port: number): ModbusLinkOpener {
         const protocolId = received.readUInt16BE(2)
         const length = received.readUInt16BE(4)
         if (protocolId !== 0 || length < 2 || length > maxMbapLength) {
-          const head = [...received.subarray(0, 8)]
-            .map((byte) => byte.toString(16).padStart(2, '0'))
-            .join(' ')
+          const head = hex([...received.subarray(0, 8)])
           events.failed(`garbled reply from ${endpoint}: not a Modbus TCP frame (${head}…)`)
           received = Buffer.alloc(0)
           return
@@ -84,7 +83,7 @@ export function openTcpLink(host: string, port: number): ModbusLinkOpener {
       // connectTCP adopts our socket instead of making its own.
       modbus.connectTCP(host, { port, socket }, (error: unknown) => {
         if (error) {
-          events.failed(`cannot connect to ${endpoint}: ${messageOf(error)}`)
+          events.failed(`cannot connect to ${endpoint}: ${describeError(error)}`)
           return
         }
         open = true

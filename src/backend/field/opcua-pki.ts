@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { OPCUACertificateManager } from 'node-opcua'
 import type { CertificateInfo } from '../../shared/field/diagnostics'
 import { fail, ok, type Result } from '../../shared/result'
+import { describeError } from '../log/logger'
 
 // The console's OPC UA certificate store (DESIGN.md §4): our own application instance certificate,
 // the server certificates an engineer has trusted, and the ones we refused, in the folder layout of
@@ -131,7 +132,7 @@ export async function trustRejectedCertificate(
     const rejected = await readFolder(rejectedFolder(pkiDir), 'rejected')
     candidate = rejected.find(({ info }) => info.thumbprint === wanted)
   } catch (error) {
-    return fail('pki-unreadable', `cannot read ${rejectedFolder(pkiDir)}: ${messageOf(error)}`)
+    return fail('pki-unreadable', `cannot read ${rejectedFolder(pkiDir)}: ${describeError(error)}`)
   }
   if (!candidate) {
     return fail(
@@ -147,7 +148,7 @@ export async function trustRejectedCertificate(
   } catch (error) {
     return fail(
       'trust-failed',
-      `cannot trust ${candidate.info.subject} (${wanted}): ${messageOf(error)}`,
+      `cannot trust ${candidate.info.subject} (${wanted}): ${describeError(error)}`,
     )
   } finally {
     await shared?.release()
@@ -167,10 +168,6 @@ function derOf(content: Buffer): Buffer {
   const text = content.subarray(0, 64).toString('latin1')
   if (!text.includes('-----BEGIN')) return leafOf(content)
   return Buffer.from(new X509Certificate(content).raw)
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 const trustListeners = new Map<string, Set<() => void>>()

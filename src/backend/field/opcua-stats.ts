@@ -1,5 +1,6 @@
 import type { SourceStats } from '../../shared/field/diagnostics'
 import type { Scheduler } from '../../shared/scheduler'
+import { median } from '../../shared/statistics'
 
 // Figures about the service requests one OPC UA driver sends (OPC UA Part 4 §7.28 RequestHeader,
 // §7.29 ResponseHeader), for the Connections view. They count every request of every client the
@@ -86,7 +87,7 @@ export function createServiceStats(
       const now = scheduler.now()
       prune(now)
       return {
-        roundTripMs: median(roundTrips),
+        roundTripMs: roundOrNull(median(roundTrips)),
         requestsPerSecond: round(sentAt.length / (rateWindowMs / 1000), 1),
         requests,
         errors,
@@ -97,18 +98,11 @@ export function createServiceStats(
   }
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  const value =
-    sorted.length % 2 === 1
-      ? (sorted[middle] ?? 0)
-      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
-  return round(value, 2)
-}
-
 function round(value: number, digits: number): number {
   const factor = 10 ** digits
   return Math.round(value * factor) / factor
+}
+
+function roundOrNull(value: number | null): number | null {
+  return value === null ? null : round(value, 2)
 }

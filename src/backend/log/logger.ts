@@ -94,7 +94,10 @@ export const silentLogger: Logger = {
 
 /** Turns anything thrown into words for a log line or an operator message. */
 export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  if (error instanceof Error) return error.message
+  // Some libraries reject with plain objects that carry a message (modbus-serial does).
+  const message = (error as { message?: unknown } | null)?.message
+  return typeof message === 'string' ? message : String(error)
 }
 
 /**
