@@ -156,6 +156,8 @@ export function createModbusPoller(
   let started = false
   let disposed = false
   let disposal: Promise<void> | null = null
+  /** The release of the most recent link, awaited by dispose() even when no session is open. */
+  let lastClosed: Promise<void> = Promise.resolve()
   let session: Session | null = null
   let cancelReconnect: Cancel = () => {}
   let backoffMs = initialBackoffMs
@@ -212,6 +214,7 @@ export function createModbusPoller(
     for (const listener of ending.endListeners) listener(reason)
     ending.endListeners.clear()
     if (ending.link) ending.closed = ending.link.close()
+    lastClosed = ending.closed
     if (session === ending) session = null
     if (disposed) return
     reportStatus('disconnected', reason)
@@ -609,7 +612,8 @@ export function createModbusPoller(
           endSession(current, 'the console closed the connection')
           disposal = Promise.all([current.closed, cycle, queue]).then(() => undefined)
         } else {
-          disposal = Promise.resolve()
+          // Between sessions (waiting to reconnect) the last socket or port may still be closing.
+          disposal = lastClosed
         }
       }
       return disposal

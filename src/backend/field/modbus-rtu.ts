@@ -42,6 +42,9 @@ type SerialOptions = Pick<ModbusRtuSource, 'path' | 'baudRate' | 'parity' | 'dat
 
 /** modbus-serial's buffered RTU port keeps bytes no request has claimed here (8.0.25). */
 type BufferedPort = { _buffer?: Buffer }
+/** How long closing the serial port may take before we stop waiting for it. */
+const releaseTimeoutMs = 5_000
+
 /** Clears the timers of unanswered requests; close() alone leaves them running (8.0.25). */
 type CancellableClient = { _cancelPendingTransactions?: () => void }
 
@@ -96,9 +99,16 @@ export function openSerialLink(options: SerialOptions): ModbusLinkOpener {
           emitter.removeAllListeners('error')
           // An 'error' after we let go must not throw for want of a listener.
           emitter.on('error', () => {})
+          // A stuck USB adapter may never call back: stop waiting for it, so a shutdown ends.
+          const giveUp = setTimeout(resolve, releaseTimeoutMs)
+          giveUp.unref()
+          const done = (): void => {
+            clearTimeout(giveUp)
+            resolve()
+          }
           const release = (): void => {
-            if (client.isOpen) client.close(() => resolve())
-            else resolve()
+            if (client.isOpen) client.close(done)
+            else done()
           }
           if (phase === 'opening') closeWhenOpened = release
           else release()
