@@ -7,7 +7,7 @@ import {
 } from '../../shared/api/contract'
 import { requestEnvelopeSchema, type ResponseEnvelope } from '../../shared/api/envelope'
 import type { Result } from '../../shared/result'
-import { formatPath } from '../site/load'
+import { formatFieldPath } from '../../shared/file-problem'
 import { describeError, type Logger } from '../log/logger'
 
 export type Handlers = {
@@ -64,7 +64,7 @@ export function createDispatcher(
     if (!request.success) {
       const detail = request.error.issues
         .map((issue) =>
-          issue.path.length ? `${formatPath(issue.path)}: ${issue.message}` : issue.message,
+          issue.path.length ? `${formatFieldPath(issue.path)}: ${issue.message}` : issue.message,
         )
         .join('; ')
       return failure(id, 'invalid-request', `${channel}: ${detail}`)

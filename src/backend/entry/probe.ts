@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { formatSiteProblem } from '../../shared/site/schema'
+import { formatFileProblem } from '../../shared/file-problem'
 import { defaultDataFolder, prepareDataFolder } from '../app/data-folder'
 import { formatProbeTable, probeSite } from '../field/probe'
 import { captureLibraryConsole, createFileLogger, describeError } from '../log/logger'
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   }
   const loaded = await loadSiteFile(values.site)
   if (!loaded.ok) {
-    for (const problem of loaded.problems) process.stderr.write(`${formatSiteProblem(problem)}\n`)
+    for (const problem of loaded.problems) process.stderr.write(`${formatFileProblem(problem)}\n`)
     return 2
   }
   const site = loaded.site

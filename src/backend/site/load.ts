@@ -1,22 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
-import type { z } from 'zod'
+import { LineCounter, parseDocument } from 'yaml'
+import { formatFieldPath, problemAt } from '../../shared/file-problem'
 import { columnFor, parseCsv, rowToTag } from '../../shared/site/csv'
 import { siteSchema, type Site, type SiteProblem } from '../../shared/site/schema'
 
 export type SiteLoad =
   { ok: true; site: Site; file: string } | { ok: false; problems: SiteProblem[]; file: string }
-
-/** Formats a zod path the way engineers write it: tags[3].address.offset */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
-    )
-    .join('')
-}
 
 /**
  * Reads a site file (YAML, or JSON, which YAML 1.2 parses too) and validates it against the site
@@ -75,14 +66,14 @@ export function parseSiteText(text: string, file: string): SiteLoad {
     file,
     problems: parsed.error.issues.map((issue) => {
       const origin = issue.path[0] === 'tags' ? lists.origins.get(Number(issue.path[1])) : undefined
-      if (!origin) return locateIssue(issue, document, lineCounter, file)
+      if (!origin) return problemAt(issue.path, issue.message, document, lineCounter, file)
       const field = issue.path.slice(2)
       const column = columnFor(field)
       return {
         file: origin.file,
         line: origin.line,
         column: null,
-        path: column ? `column ${column}` : formatPath(field),
+        path: column ? `column ${column}` : formatFieldPath(field),
         message: issue.message,
       }
     }),
@@ -145,33 +136,4 @@ function addTagLists(
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message
-}
-
-/** Finds the line of the deepest node that exists on the issue's path (a missing field points at its parent). */
-function locateIssue(
-  issue: z.core.$ZodIssue,
-  document: Document,
-  lineCounter: LineCounter,
-  file: string,
-): SiteProblem {
-  const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol')
-  let node: unknown = document.contents
-  let found: Node | null = isMap(node) || isSeq(node) ? (node as Node) : null
-  for (const key of path) {
-    if (isMap(node) || isSeq(node)) {
-      const next = node.get(key, true)
-      if (next === undefined) break
-      node = next
-      if (next && typeof next === 'object' && 'range' in next) found = next as Node
-    } else break
-  }
-  const offset = found?.range?.[0]
-  const position = offset === undefined ? null : lineCounter.linePos(offset)
-  return {
-    file,
-    line: position?.line ?? null,
-    column: position?.col ?? null,
-    path: formatPath(path),
-    message: issue.message,
-  }
 }

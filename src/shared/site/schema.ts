@@ -249,11 +249,3 @@ export const siteProblemSchema = z.object({
   message: z.string(),
 })
 export type SiteProblem = z.infer<typeof siteProblemSchema>
-
-export function formatSiteProblem(problem: SiteProblem): string {
-  const where =
-    problem.line === null ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`
-  return problem.path
-    ? `${where}: ${problem.path}: ${problem.message}`
-    : `${where}: ${problem.message}`
-}

@@ -1,4 +1,4 @@
-import { formatSiteProblem } from '../../../shared/site/schema'
+import { formatFileProblem } from '../../../shared/file-problem'
 import { useConsole } from '../store/console-store'
 
 /** A broken site file must not leave a blank window: say exactly what to fix, and where. */
@@ -24,7 +24,7 @@ export function SiteProblems(): React.JSX.Element | null {
       <ul>
         {info.siteProblems.map((problem, index) => (
           <li key={index}>
-            <code>{formatSiteProblem(problem)}</code>
+            <code>{formatFileProblem(problem)}</code>
           </li>
         ))}
       </ul>
