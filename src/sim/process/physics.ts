@@ -11,8 +11,11 @@ export const processConstants = {
   firingTimeConstant: 30,
   /** Flue gas temperature follows its firing-dependent target with this time constant, s. */
   flueTimeConstant: 120,
-  /** Combustion stability index follows its target with this time constant, s. */
-  stabilityTimeConstant: 3,
+  /**
+   * Combustion stability index follows its target with this time constant, s (short, as a flame
+   * scanner's signal is: a slower lag would smooth away the pulsation an operator needs to see).
+   */
+  stabilityTimeConstant: 1,
   /** Stability index of a healthy flame (1 = perfectly stable). */
   stabilityNormal: 0.95,
   /** Below this stability index the burner management system trips the boiler (flame failure). */
