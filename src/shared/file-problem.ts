@@ -1,4 +1,4 @@
-import { isMap, isSeq, type Document, type LineCounter, type Node } from 'yaml'
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 
 // How the console reports a problem in a file an engineer wrote (site files, CSV tag lists,
 // scenarios): the file, the line and column, the field path, and what is wrong.
@@ -58,5 +58,45 @@ export function problemAt(
     column: position?.col ?? null,
     path: formatFieldPath(keys),
     message,
+  }
+}
+
+export type ParsedYaml =
+  | {
+      ok: true
+      /** The plain data, for a schema to validate. */
+      data: unknown
+      /** Locates a field path of the data in the file. */
+      problemAt: (path: readonly PropertyKey[], message: string) => FileProblem
+    }
+  | { ok: false; problems: FileProblem[] }
+
+/**
+ * Parses a YAML (or JSON, which YAML 1.2 reads too) file an engineer wrote, keeping line numbers so
+ * every later problem can be placed. Syntax errors, duplicate keys and documents that expand too
+ * far (an alias bomb) are problems too, never exceptions.
+ */
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  if (document.errors.length > 0) {
+    return {
+      ok: false,
+      problems: document.errors.map((error) => {
+        const position = lineCounter.linePos(error.pos[0])
+        const message = error.message.split('\n')[0] ?? error.message
+        return { file, line: position.line, column: position.col, path: '', message }
+      }),
+    }
+  }
+  try {
+    return {
+      ok: true,
+      data: document.toJS(),
+      problemAt: (path, message) => problemAt(path, message, document, lineCounter, file),
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    return { ok: false, problems: [{ file, line: null, column: null, path: '', message }] }
   }
 }

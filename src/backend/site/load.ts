@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { LineCounter, parseDocument } from 'yaml'
-import { formatFieldPath, problemAt } from '../../shared/file-problem'
+import { formatFieldPath, parseYaml } from '../../shared/file-problem'
 import { columnFor, parseCsv, rowToTag } from '../../shared/site/csv'
 import { siteSchema, type Site, type SiteProblem } from '../../shared/site/schema'
 
@@ -31,32 +30,9 @@ export async function loadSiteFile(path: string): Promise<SiteLoad> {
 }
 
 export function parseSiteText(text: string, file: string): SiteLoad {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  if (document.errors.length > 0) {
-    return {
-      ok: false,
-      file,
-      problems: document.errors.map((error) => {
-        const position = lineCounter.linePos(error.pos[0])
-        return {
-          file,
-          line: position.line,
-          column: position.col,
-          path: '',
-          message: firstLine(error.message),
-        }
-      }),
-    }
-  }
-  let raw: unknown
-  try {
-    // toJS() refuses documents that expand too far (an alias bomb) rather than eating the memory.
-    raw = document.toJS()
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    return { ok: false, file, problems: [{ file, line: null, column: null, path: '', message }] }
-  }
+  const parsedYaml = parseYaml(text, file)
+  if (!parsedYaml.ok) return { ok: false, file, problems: parsedYaml.problems }
+  const raw = parsedYaml.data
   const lists = addTagLists(raw, file)
   if (!lists.ok) return { ok: false, file, problems: lists.problems }
   const parsed = siteSchema.safeParse(raw)
@@ -66,7 +42,7 @@ export function parseSiteText(text: string, file: string): SiteLoad {
     file,
     problems: parsed.error.issues.map((issue) => {
       const origin = issue.path[0] === 'tags' ? lists.origins.get(Number(issue.path[1])) : undefined
-      if (!origin) return problemAt(issue.path, issue.message, document, lineCounter, file)
+      if (!origin) return parsedYaml.problemAt(issue.path, issue.message)
       const field = issue.path.slice(2)
       const column = columnFor(field)
       return {
@@ -132,8 +108,4 @@ function addTagLists(
     }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, origins }
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message
 }

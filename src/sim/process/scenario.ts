@@ -1,7 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { LineCounter, parseDocument } from 'yaml'
-import { problemAt, type FileProblem } from '../../shared/file-problem'
+import { parseYaml, type FileProblem } from '../../shared/file-problem'
 import { z } from 'zod'
 import { faultSchema } from './faults'
 import { siteLayout, type SiteLayout } from './layout'
@@ -159,27 +158,10 @@ export function parseScenarioText(
   file: string,
   layout: SiteLayout = siteLayout,
 ): ScenarioLoad {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  if (document.errors.length > 0) {
-    return {
-      ok: false,
-      file,
-      problems: document.errors.map((error) => {
-        const position = lineCounter.linePos(error.pos[0])
-        return {
-          file,
-          line: position.line,
-          column: position.col,
-          path: '',
-          message: error.message.split('\n')[0] ?? error.message,
-        }
-      }),
-    }
-  }
-  const locate = (path: (string | number)[], message: string) =>
-    problemAt(path, message, document, lineCounter, file)
-  const parsed = scenarioSchema.safeParse(document.toJS())
+  const parsedYaml = parseYaml(text, file)
+  if (!parsedYaml.ok) return { ok: false, file, problems: parsedYaml.problems }
+  const locate = (path: (string | number)[], message: string) => parsedYaml.problemAt(path, message)
+  const parsed = scenarioSchema.safeParse(parsedYaml.data)
   if (!parsed.success) {
     return {
       ok: false,
