@@ -1,4 +1,4 @@
-import { createPlantModel } from '../src/sim/model'
+import { createLivePlant } from '../src/sim/live-plant'
 import { startOpcUaSimServer } from '../src/sim/opcua-server'
 
 // The OPC UA simulator in a process of its own, for bench/opcua.measure.ts: the driver's CPU is then
@@ -10,7 +10,7 @@ import { startOpcUaSimServer } from '../src/sim/opcua-server'
 const [portText = '', pointsText = '0', pkiDir] = process.argv.slice(2)
 const server = await startOpcUaSimServer({
   port: Number(portText),
-  model: createPlantModel(1),
+  plant: createLivePlant(),
   extraPoints: Number(pointsText),
   pkiDir,
 })

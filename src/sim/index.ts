@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { Source } from '../shared/site/schema'
-import { createPlantModel } from './model'
+import { createLivePlant } from './live-plant'
 import { startModbusSimServer } from './modbus-server'
 import { startOpcUaSimServer } from './opcua-server'
 
@@ -18,14 +18,15 @@ export async function startSimulatorFor(
   sources: Source[],
   options: { seed?: number; pkiDir?: string } = {},
 ): Promise<RunningSimulator> {
-  const model = createPlantModel(options.seed ?? 1)
+  // One plant behind every server, as on a real site: a fault in it shows on every protocol at once.
+  const plant = createLivePlant({ seed: options.seed ?? 1 })
   const running: Array<{ endpoint: string; dispose: () => Promise<void> }> = []
   try {
     for (const source of sources) {
       if (!source.simulated) continue
       switch (source.protocol) {
         case 'modbus-tcp': {
-          const server = await startModbusSimServer({ host: source.host, port: source.port, model })
+          const server = await startModbusSimServer({ host: source.host, port: source.port, plant })
           running.push({
             endpoint: `modbus-tcp://${server.host}:${server.port}`,
             dispose: server.dispose,
@@ -37,7 +38,7 @@ export async function startSimulatorFor(
           const server = await startOpcUaSimServer({
             host: url.hostname,
             port: Number(url.port || 4840),
-            model,
+            plant,
             pkiDir: options.pkiDir ?? join(tmpdir(), 'pilot-light-sim-pki'),
           })
           running.push({ endpoint: server.endpoint, dispose: server.dispose })

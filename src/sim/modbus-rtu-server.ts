@@ -1,7 +1,7 @@
 import { SerialPort } from 'serialport'
 import { encodeBits, encodeRegisters, removeScale } from '../shared/field/codec'
 import { simAddressCount, simModbusMap, type SimModbusEntry } from './modbus-server'
-import type { PlantModel } from './model'
+import type { PlantReader } from './live-plant'
 
 // Several Modbus RTU slaves on one serial line (an RS-485 bus), one per unit id, each serving the
 // same map as the TCP simulator (simModbusMap) with its own values, so a test can tell the units
@@ -12,18 +12,21 @@ import type { PlantModel } from './model'
 // 30 ms silence timer (so two requests sent back to back arrive as one buffer and the second is
 // lost, which is exactly what our "one request on the wire" test must see), and console.logs.
 
-/** Unit n serves every engineering value plus (n − 1) × this, so the units read differently. */
+/**
+ * Unit n serves every numeric engineering value plus (n − 1) × this, so the units read differently
+ * though they share one plant. Flags are the same on every unit.
+ */
 export const simRtuUnitStep = 100
 
-/** The engineering value unit `unitId` serves for a map entry at a time. */
+/** The engineering value unit `unitId` serves for a map entry, given the plant's reading of it. */
 export function simRtuValue(
   entry: SimModbusEntry,
   unitId: number,
-  model: PlantModel,
-  atMs: number,
+  plant: PlantReader,
 ): number | boolean {
   if (entry.pointId === null) return entry.fixed ?? 0
-  return model.value(entry.pointId, atMs) + (unitId - 1) * simRtuUnitStep
+  const value = plant.read(entry.pointId)
+  return typeof value === 'boolean' ? value : value + (unitId - 1) * simRtuUnitStep
 }
 
 export type ModbusRtuSimOptions = {
@@ -31,7 +34,7 @@ export type ModbusRtuSimOptions = {
   path: string
   /** The slaves on this line; requests to other unit ids get no answer, as on a real bus. */
   unitIds: readonly number[]
-  model: PlantModel
+  plant: PlantReader
   /** Meaningless on a pty, but a real port needs it. */
   baudRate?: number
   /** How long a slave takes to answer: long enough that a second request sent early would overlap. */
@@ -88,7 +91,7 @@ function withCrc(bytes: number[]): Buffer {
 export async function startModbusRtuSimServer(
   options: ModbusRtuSimOptions,
 ): Promise<ModbusRtuSimServer> {
-  const { path, model, baudRate = 19200, answerDelayMs = 3 } = options
+  const { path, plant, baudRate = 19200, answerDelayMs = 3 } = options
   const units = new Set(options.unitIds)
   const stats: ModbusRtuSimStats = { requests: 0, byUnit: {}, overlaps: 0, droppedBytes: 0 }
   const lateAnswers = new Map<number, number>()
@@ -112,10 +115,9 @@ export async function startModbusRtuSimServer(
     count: number,
   ): number[] => {
     const image = new Map<number, number>()
-    const now = Date.now()
     for (const entry of simModbusMap) {
       if (entry.address.table !== table) continue
-      const value = simRtuValue(entry, unitId, model, now)
+      const value = simRtuValue(entry, unitId, plant)
       const raw = typeof value === 'boolean' ? value : removeScale(value, entry.scale)
       encodeRegisters(entry.address, raw).forEach((word, index) =>
         image.set(entry.address.offset + index, word),
@@ -131,7 +133,7 @@ export async function startModbusRtuSimServer(
           candidate.address.table === table && candidate.address.offset === start + index,
       )
       if (!entry) return false
-      const value = simRtuValue(entry, unitId, model, Date.now())
+      const value = simRtuValue(entry, unitId, plant)
       return encodeBits(entry.address, typeof value === 'boolean' ? value : value !== 0)[0] ?? false
     })
 

@@ -2,10 +2,10 @@ import type { Server } from 'node:net'
 import { ServerTCP } from 'modbus-serial'
 import { encodeBits, encodeRegisters, removeScale, type Scale } from '../shared/field/codec'
 import type { ModbusAddress } from '../shared/site/schema'
-import type { PlantModel } from './model'
+import type { PlantReader } from './live-plant'
 
-// A Modbus TCP PLC for plant-001, serving the plant model (DESIGN.md §1: PLCs are simulated on
-// 127.0.0.1). Values are computed when a request arrives, so a poll sees the plant as it is now.
+// A Modbus TCP PLC for plant-001, serving the process model (DESIGN.md §1: PLCs are simulated on
+// 127.0.0.1). Values are read when a request arrives, so a poll sees the plant as it is now.
 
 export type SimModbusEntry = {
   /** The tag id the demo site gives this address. */
@@ -69,8 +69,7 @@ export const simModbusMap: readonly SimModbusEntry[] = [
   {
     tagId: 'plant-001.boiler-1.running',
     address: { table: 'coil', offset: 0, type: 'bool', order: 'ABCD' },
-    pointId: null,
-    fixed: true,
+    pointId: 'plant-001.boiler-1.running',
     scale: unscaled,
     unit: '',
   },
@@ -87,7 +86,7 @@ export type ModbusSimServerOptions = {
   host?: string
   /** 0 picks a free port; the handle reports the real one. */
   port: number
-  model: PlantModel
+  plant: PlantReader
   unitId?: number
 }
 
@@ -107,7 +106,7 @@ function refuse(code: number): never {
 export async function startModbusSimServer(
   options: ModbusSimServerOptions,
 ): Promise<ModbusSimServer> {
-  const { host = '127.0.0.1', port, model, unitId = 1 } = options
+  const { host = '127.0.0.1', port, plant, unitId = 1 } = options
 
   const check = (start: number, length: number, requestUnit: number): void => {
     // Behave like a gateway with one device behind it: other unit ids get a clear exception.
@@ -123,13 +122,10 @@ export async function startModbusSimServer(
   ): number[] => {
     check(start, length, requestUnit)
     const image = new Map<number, number>()
-    const now = Date.now()
     for (const entry of simModbusMap) {
       if (entry.address.table !== table) continue
-      const raw =
-        entry.pointId === null
-          ? (entry.fixed ?? 0)
-          : removeScale(model.value(entry.pointId, now), entry.scale)
+      const value = entry.pointId === null ? (entry.fixed ?? 0) : plant.read(entry.pointId)
+      const raw = typeof value === 'boolean' ? value : removeScale(value, entry.scale)
       encodeRegisters(entry.address, raw).forEach((word, index) =>
         image.set(entry.address.offset + index, word),
       )
@@ -143,8 +139,7 @@ export async function startModbusSimServer(
       (candidate) => candidate.address.table === table && candidate.address.offset === offset,
     )
     if (!entry) return false
-    const state =
-      entry.pointId === null ? (entry.fixed ?? false) : model.value(entry.pointId, Date.now()) !== 0
+    const state = entry.pointId === null ? (entry.fixed ?? false) : plant.read(entry.pointId)
     return encodeBits(entry.address, typeof state === 'boolean' ? state : state !== 0)[0] ?? false
   }
 

@@ -14,15 +14,15 @@ import {
   type EUInformation,
   type UAObject,
 } from 'node-opcua'
-import type { PlantModel, SimPoint } from './model'
+import type { PlantReader } from './live-plant'
 
-// The simulated OPC UA server of plant-002: what a real boiler-house PLC or gateway would expose,
-// served on loopback for the demo site, drills and integration tests.
+// The simulated OPC UA server of plants 002 and 003: what a real boiler-house PLC or gateway would
+// expose, served on loopback for the demo site, drills and integration tests.
 
 export type OpcUaSimServerOptions = {
   /** A concrete TCP port (node-opcua does not handle port 0 well; see test/support/ports.ts). */
   port: number
-  model: PlantModel
+  plant: PlantReader
   /** The address to listen on and to name in the endpoint URL. Loopback unless told otherwise. */
   host?: string
   /** Where the server keeps its certificate; by default one temporary folder per process. */
@@ -58,8 +58,8 @@ export type OpcUaSimServer = {
   dispose: () => Promise<void>
 }
 
-/** Only points whose ids start with this are served here; plant-001 lives on the Modbus simulator. */
-const plantPrefix = 'plant-002.'
+/** The plants served here; plant-001 lives on the Modbus simulator. */
+const servedPlants = ['plant-002', 'plant-003'] as const
 
 /** Node ids are `ns=1;s=<point id>`: namespace 1 is the server's own namespace in node-opcua. */
 export function simNodeId(pointId: string): string {
@@ -103,14 +103,22 @@ const engineeringUnitsBySymbol: Record<string, EUInformation> = {
   '%': standardUnits.percent,
 }
 
-/** Splits `plant-002.boiler-1.flue-temperature` into its unit (`boiler-1`) and name. */
-function unitAndName(point: SimPoint): { unit: string; name: string } {
-  const [, unit = 'plant', ...rest] = point.id.split('.')
-  return { unit, name: rest.join('.') || point.id }
+/**
+ * Splits `plant-002.boiler-1.flue-temperature` into its unit (`boiler-1`) and name; a plant-wide
+ * point such as `plant-003.distribution-deviation` has no unit and sits in the plant's folder.
+ */
+function unitAndName(pointId: string): { unit: string | null; name: string } {
+  const [, first = pointId, ...rest] = pointId.split('.')
+  return rest.length === 0 ? { unit: null, name: first } : { unit: first, name: rest.join('.') }
+}
+
+/** `plant-002` → `Plant002`, the browse name of the plant's folder. */
+function plantBrowseName(plantId: string): string {
+  return plantId.replace(/^plant-/, 'Plant')
 }
 
 export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promise<OpcUaSimServer> {
-  const { port, model, host = '127.0.0.1', users = [], extraPoints = 0 } = options
+  const { port, plant, host = '127.0.0.1', users = [], extraPoints = 0 } = options
   const pkiDir = options.pkiDir ?? defaultPkiDir()
   const serverPki = join(pkiDir, 'server')
   const userPki = join(pkiDir, 'user')
@@ -173,13 +181,13 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
       // Fixed, so one certificate in the shared PKI folder serves every port.
       applicationUri: 'urn:pilot-light:sim:opcua',
       productUri: 'urn:pilot-light:sim',
-      applicationName: { text: 'Pilot Light simulator (plant-002)' },
+      applicationName: { text: 'Pilot Light simulator (plant-002, plant-003)' },
     },
   })
 
   try {
     await server.initialize()
-    populate(server, model)
+    populate(server, plant)
     if (extraPoints > 0) addBenchPoints(server, extraPoints)
     await server.start()
   } catch (error) {
@@ -199,48 +207,58 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
   }
 }
 
-function populate(server: OPCUAServer, model: PlantModel): void {
+function populate(server: OPCUAServer, plant: PlantReader): void {
   const addressSpace = server.engine.addressSpace
   if (!addressSpace) throw new Error('The OPC UA simulator has no address space after initialize()')
   const namespace = addressSpace.getOwnNamespace()
-  const plant = namespace.addFolder(addressSpace.rootFolder.objects, {
-    browseName: 'Plant002',
-    nodeId: 's=plant-002',
-  })
-  const units = new Map<string, UAObject>()
-
-  for (const point of model.points.filter((candidate) => candidate.id.startsWith(plantPrefix))) {
-    const { unit, name } = unitAndName(point)
-    let folder = units.get(unit)
-    if (!folder) {
-      folder = namespace.addFolder(plant, { browseName: unit, nodeId: `s=plant-002.${unit}` })
-      units.set(unit, folder)
-    }
-    const engineeringUnits = engineeringUnitsBySymbol[point.unit]
-    // Values are computed on every read from the model and the wall clock, so subscriptions see the
-    // process move. The source timestamp is the time of computation, as a PLC stamps its scan.
-    const timestampedGet = (): DataValue => {
-      const now = Date.now()
-      return new DataValue({
-        value: new Variant({ dataType: DataType.Double, value: model.value(point.id, now) }),
-        statusCode: StatusCodes.Good,
-        sourceTimestamp: new Date(now),
+  const folders = new Map<string, UAObject>()
+  const folderFor = (plantId: string, unit: string | null): UAObject => {
+    let plantFolder = folders.get(plantId)
+    if (!plantFolder) {
+      plantFolder = namespace.addFolder(addressSpace.rootFolder.objects, {
+        browseName: plantBrowseName(plantId),
+        nodeId: `s=${plantId}`,
       })
+      folders.set(plantId, plantFolder)
     }
+    if (unit === null) return plantFolder
+    const key = `${plantId}.${unit}`
+    let unitFolder = folders.get(key)
+    if (!unitFolder) {
+      unitFolder = namespace.addFolder(plantFolder, { browseName: unit, nodeId: `s=${key}` })
+      folders.set(key, unitFolder)
+    }
+    return unitFolder
+  }
+
+  for (const point of plant.points()) {
+    const plantId = servedPlants.find((id) => point.id.startsWith(`${id}.`))
+    if (plantId === undefined) continue
+    const { unit, name } = unitAndName(point.id)
+    // The model's points have a fixed type, so one read tells flags from numbers.
+    const dataType = typeof plant.read(point.id) === 'boolean' ? DataType.Boolean : DataType.Double
+    // Values are read from the plant on every read or sample, so subscriptions see the process
+    // move. The source timestamp is the time of the read, as a PLC stamps its scan.
+    const timestampedGet = (): DataValue =>
+      new DataValue({
+        value: new Variant({ dataType, value: plant.read(point.id) }),
+        statusCode: StatusCodes.Good,
+        sourceTimestamp: new Date(),
+      })
     const common = {
-      organizedBy: folder,
+      organizedBy: folderFor(plantId, unit),
       browseName: name,
       nodeId: `s=${point.id}`,
-      dataType: 'Double',
+      dataType: dataType === DataType.Boolean ? 'Boolean' : 'Double',
       minimumSamplingInterval: 50,
       value: { timestamped_get: timestampedGet },
     }
-    if (engineeringUnits) {
-      const span = Math.max(point.swing * 10, 1)
+    const engineeringUnits = engineeringUnitsBySymbol[point.unit]
+    if (engineeringUnits && point.min !== undefined && point.max !== undefined) {
       namespace.addAnalogDataItem({
         ...common,
         engineeringUnits,
-        engineeringUnitsRange: { low: point.base - span, high: point.base + span },
+        engineeringUnitsRange: { low: point.min, high: point.max },
       })
     } else {
       namespace.addVariable(common)

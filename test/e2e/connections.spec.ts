@@ -58,7 +58,17 @@ test('shows each source with its block plan, traffic, figures and the byte-order
     .click()
   await expect(details).toHaveAttribute('data-source-id', 'sim-ua-2')
   await expect(page.getByTestId('opcua-session')).toContainText(/active|connected|open/i)
-  await expect(page.getByTestId('opcua-subscriptions')).toContainText('3')
+  // One subscription at the source's 500 ms, monitoring every OPC UA tag of the demo site.
+  const opcuaTags = readFileSync('resources/demo-site.yaml', 'utf8').match(
+    /source: sim-ua-2/g,
+  )?.length
+  await expect(page.getByTestId('opcua-subscriptions').locator('tbody tr')).toHaveCount(1)
+  await expect(page.getByTestId('opcua-subscriptions').locator('tbody td').nth(1)).toHaveText(
+    '500 ms',
+  )
+  await expect(page.getByTestId('opcua-subscriptions').locator('tbody td').nth(2)).toHaveText(
+    String(opcuaTags),
+  )
   await page.screenshot({ path: 'test-results/screens/connections-opcua.png', fullPage: true })
 })
 

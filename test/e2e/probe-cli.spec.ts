@@ -25,7 +25,7 @@ test('prints JSON for every tag and exits 0 when all are good', async () => {
     const result = probe(['--site', site, '--json'])
     expect(result.status, result.stderr).toBe(0)
     const report = JSON.parse(result.stdout) as { tags: Array<Record<string, unknown>> }
-    expect(report.tags).toHaveLength(8)
+    expect(report.tags).toHaveLength(15)
     for (const tag of report.tags) {
       expect(Object.keys(tag).sort()).toEqual(['id', 'quality', 'source', 'ts', 'unit', 'value'])
       expect(tag.quality).toBe('good')
@@ -33,7 +33,7 @@ test('prints JSON for every tag and exits 0 when all are good', async () => {
     }
     const table = probe(['--site', site])
     expect(table.status).toBe(0)
-    expect(table.stdout).toContain('all 8 tags good')
+    expect(table.stdout).toContain('all 15 tags good')
   } finally {
     await console.stop()
   }

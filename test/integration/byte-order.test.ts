@@ -9,7 +9,7 @@ import { parseSiteText } from '../../src/backend/site/load'
 import { createApiClient } from '../../src/shared/api/client'
 import { systemScheduler } from '../../src/shared/scheduler'
 import { startModbusSimServer } from '../../src/sim/modbus-server'
-import { createPlantModel } from '../../src/sim/model'
+import { createLivePlant } from '../../src/sim/live-plant'
 import { directTransport } from '../support/direct-transport'
 import { waitFor } from '../support/wait-for'
 
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 describe('byte-order helper through the API', () => {
   it('proposes the encoding of a live register, and reads fewer registers at the end of the map', async () => {
-    const modbus = await startModbusSimServer({ port: 0, model: createPlantModel(1) })
+    const modbus = await startModbusSimServer({ port: 0, plant: createLivePlant() })
     stops.push(modbus.dispose)
     const loaded = parseSiteText(
       `site: { id: s, name: S }

@@ -8,7 +8,7 @@ import type { TagValue } from '../../src/shared/field/values'
 import { systemScheduler, type Scheduler } from '../../src/shared/scheduler'
 import type { ModbusTcpSource, Tag } from '../../src/shared/site/schema'
 import { simModbusMap, startModbusSimServer } from '../../src/sim/modbus-server'
-import { createPlantModel } from '../../src/sim/model'
+import { createLivePlant } from '../../src/sim/live-plant'
 import { ManualScheduler } from '../support/manual-scheduler'
 import { waitFor } from '../support/wait-for'
 
@@ -402,7 +402,7 @@ describe('Block splitting when a device refuses part of a block', () => {
 })
 
 describe('Modbus diagnostics and raw reads', () => {
-  const model = createPlantModel(3)
+  const plant = createLivePlant({ seed: 3 })
   const simTags: Tag[] = simModbusMap.map((entry) => ({
     id: entry.tagId,
     source: 'plc',
@@ -418,7 +418,7 @@ describe('Modbus diagnostics and raw reads', () => {
   }
 
   it('counts requests, measures round trips and keeps the last frames in hex', async () => {
-    const sim = await startModbusSimServer({ host, port: 0, model })
+    const sim = await startModbusSimServer({ host, port: 0, plant })
     cleanups.push(() => sim.dispose())
     const { driver, latest, scans } = startDriver(sim.port, [...simTags, ghost])
     await waitFor('good', () => allGood(latest, simTags))

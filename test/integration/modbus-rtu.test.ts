@@ -16,15 +16,29 @@ import {
   startModbusRtuSimServer,
   type ModbusRtuSimServer,
 } from '../../src/sim/modbus-rtu-server'
+import { createLivePlant } from '../../src/sim/live-plant'
+import { expectNearPlant } from '../support/plant'
 import { waitFor } from '../support/wait-for'
-import { createPlantModel, simPoints } from '../../src/sim/model'
 
 // A real serial line without hardware: socat makes a pseudo-terminal pair, the RTU simulator (two
 // slaves, unit ids 1 and 2) listens on one end and the driver opens the other through
 // modbus-serial's buffered RTU port, exactly as it would open /dev/ttyUSB0.
 
 const socat = '/usr/bin/socat'
-const model = createPlantModel(11)
+const plant = createLivePlant({ seed: 11 })
+/**
+ * What the simulator would serve for each delivered value at the moment the driver delivered it:
+ * the plant keeps moving, so a reading is checked against the plant of its own time.
+ */
+const servedAtDelivery = new WeakMap<TagValue, number | boolean>()
+
+function recordServed(value: TagValue): void {
+  const entry = simModbusMap.find((candidate) => value.tagId.endsWith(`.${candidate.tagId}`))
+  const unitId = Number(/^unit-(\d+)\./.exec(value.tagId)?.[1])
+  if (entry && Number.isInteger(unitId)) {
+    servedAtDelivery.set(value, simRtuValue(entry, unitId, plant))
+  }
+}
 const timeoutMs = 200
 
 type Status = Parameters<FieldSink['status']>[0]
@@ -76,7 +90,7 @@ async function startLine(dir: string): Promise<Line> {
 }
 
 async function startSim(path: string, unitIds = [1, 2]): Promise<ModbusRtuSimServer> {
-  const sim = await startModbusRtuSimServer({ path, unitIds, model })
+  const sim = await startModbusRtuSimServer({ path, unitIds, plant })
   cleanups.push(() => sim.dispose())
   return sim
 }
@@ -121,7 +135,10 @@ function startDriver(path: string, tags: Tag[]) {
     {
       values: (values) => {
         calls++
-        for (const value of values) latest.set(value.tagId, value)
+        for (const value of values) {
+          recordServed(value)
+          latest.set(value.tagId, value)
+        }
         readings.push(...values)
       },
       status: (status) => {
@@ -146,21 +163,23 @@ function startDriver(path: string, tags: Tag[]) {
 const allGood = (latest: Map<string, TagValue>, tags: Tag[]): boolean =>
   tags.every((tag) => latest.get(tag.id)?.quality === 'good')
 
-/** What the simulator served for a tag when the driver received it, within the model's noise. */
+/** What the simulator served for a tag when the driver received it, within the plant's noise. */
 function expectSimValue(reading: TagValue | undefined, unitId: number, tagId: string): void {
   const entry = simModbusMap.find((candidate) => tagId.endsWith(candidate.tagId))
   expect(entry, tagId).toBeDefined()
   expect(reading?.quality, tagId).toBe('good')
   if (!entry || !reading) return
-  const expected = simRtuValue(entry, unitId, model, reading.receivedTs)
-  if (typeof expected === 'boolean') {
-    expect(reading.value, tagId).toBe(expected)
+  if (entry.pointId === null) {
+    expect(reading.value, tagId).toBe(entry.fixed)
     return
   }
-  const point = simPoints.find((candidate) => candidate.id === entry.pointId)
-  // Noise may step at a second boundary between request and reply; tenths round by 0.05.
-  const tolerance = 2 * (point?.noise ?? 0) + 0.06
-  expect(Math.abs((reading.value as number) - expected), tagId).toBeLessThanOrEqual(tolerance)
+  expect(tagId.startsWith(`unit-${unitId}.`), tagId).toBe(true)
+  const served = servedAtDelivery.get(reading)
+  expect(served, `${tagId}: the plant at delivery`).toBeDefined()
+  if (served === undefined) return
+  // float32 rounds barely; tenths in an int16 by up to 0.05.
+  const resolution = entry.address.type === 'float32' ? 1e-4 : entry.scale.factor / 2
+  expectNearPlant(reading.value, served, served, entry.pointId, { resolution, label: tagId })
 }
 
 /** Counts of live handles by kind ('Timeout', …). */

@@ -11,14 +11,15 @@ import {
   simModbusMap,
   type ModbusSimServer,
 } from '../../src/sim/modbus-server'
-import { createPlantModel, simPoints } from '../../src/sim/model'
+import { createLivePlant } from '../../src/sim/live-plant'
 import { ManualScheduler } from '../support/manual-scheduler'
+import { expectNearPlant } from '../support/plant'
 import { waitFor } from '../support/wait-for'
 
 // Real sockets on 127.0.0.1 against the simulator PLC and against servers that misbehave on purpose.
 
 const host = '127.0.0.1'
-const model = createPlantModel(7)
+const plant = createLivePlant({ seed: 7 })
 
 type Status = Parameters<FieldSink['status']>[0]
 
@@ -89,7 +90,7 @@ function startDriver(
 }
 
 async function startSim(port = 0): Promise<ModbusSimServer> {
-  const sim = await startModbusSimServer({ host, port, model })
+  const sim = await startModbusSimServer({ host, port, plant })
   cleanups.push(() => sim.dispose())
   return sim
 }
@@ -133,6 +134,10 @@ function handles(): Map<string, number> {
   return counts
 }
 
+/** How much a register's encoding can round a value: float32 barely, tenths in an int16 by 0.05. */
+const registerResolution = (entry: (typeof simModbusMap)[number]): number =>
+  entry.address.type === 'float32' ? 1e-4 : entry.scale.factor / 2
+
 const allGood = (latest: Map<string, TagValue>, tags: Tag[]): boolean =>
   tags.every((tag) => latest.get(tag.id)?.quality === 'good')
 
@@ -142,10 +147,23 @@ describe('Modbus TCP driver against the simulator', () => {
     const { latest, statuses } = startDriver(sim.port, simTags)
     await waitFor('all sim tags good', () => allGood(latest, simTags))
 
+    // The plant moves on, so compare with its readings around a few fresh scans (poll 100 ms).
+    const readPlant = () =>
+      new Map(
+        simModbusMap.map((entry) => [
+          entry.tagId,
+          entry.pointId === null ? Number.NaN : plant.read(entry.pointId),
+        ]),
+      )
+    const before = readPlant()
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const readings = new Map(latest)
+    const after = readPlant()
+
     expect(statuses.map((status) => status.state)).toEqual(['connecting', 'connected'])
     expect(statuses[1]?.lastError).toBeNull()
     for (const entry of simModbusMap) {
-      const reading = latest.get(entry.tagId)
+      const reading = readings.get(entry.tagId)
       expect(reading, entry.tagId).toMatchObject({
         quality: 'good',
         sourceTs: null,
@@ -156,12 +174,12 @@ describe('Modbus TCP driver against the simulator', () => {
         expect(reading.value).toBe(entry.fixed)
         continue
       }
-      const point = simPoints.find((candidate) => candidate.id === entry.pointId)
-      // Noise may step at a second boundary between request and reply; tenths round by 0.05.
-      const tolerance = 2 * (point?.noise ?? 0) + 0.06
-      const expected = model.value(entry.pointId, reading.receivedTs)
-      expect(Math.abs((reading.value as number) - expected), entry.tagId).toBeLessThanOrEqual(
-        tolerance,
+      expectNearPlant(
+        reading.value,
+        before.get(entry.tagId) ?? Number.NaN,
+        after.get(entry.tagId) ?? Number.NaN,
+        entry.pointId,
+        { resolution: registerResolution(entry) },
       )
     }
   })

@@ -16,6 +16,7 @@ import {
   useOpcUaHarness,
   waitFor,
 } from '../support/opcua'
+import type { Tag } from '../../src/shared/site/schema'
 import { findFreePort } from '../support/ports'
 
 // The OPC UA driver against the plant simulator over real OPC UA on loopback (DESIGN.md §6).
@@ -96,11 +97,11 @@ describe('OPC UA driver against the simulator', () => {
       expect(value.sourceTs).not.toBeNull()
       expect(value.sourceTs ?? 0).toBeGreaterThanOrEqual(startedAt - 1_000)
       expect(value.sourceTs ?? 0).toBeLessThanOrEqual(value.receivedTs + 1_000)
-      // plant-002.header.pressure is 9.6 bar ± 0.3 swing ± 0.03 noise.
+      // plant-002.header.pressure holds its 9.6 bar setpoint, with 0.02 bar of noise.
       expect(value.value as number).toBeGreaterThan(9.2)
       expect(value.value as number).toBeLessThan(10.0)
     }
-    // 10.2 bar ± 0.44 read with factor 100: kPa.
+    // The drum at about 10.2 bar, read with factor 100: kPa.
     const boiler = recorder.latest(boilerPressure.id)
     expect(boiler?.quality).toBe('good')
     expect(boiler?.value as number).toBeGreaterThan(970)
@@ -446,6 +447,35 @@ describe('OPC UA driver against the simulator', () => {
     const count = recorder.values.length + recorder.statuses.length
     await sleep(1_500)
     expect(recorder.values.length + recorder.statuses.length).toBe(count)
+  })
+
+  it('serves plant-003 beside plant-002, flags as Booleans', async () => {
+    const port = await findFreePort()
+    await startServer(port)
+    const point = (id: string, unit: string): Tag => ({
+      id,
+      source: 'ua-2',
+      nodeId: `ns=1;s=${id}`,
+      unit,
+    })
+    const tags = [
+      point('plant-003.header.pressure', 'bar'),
+      point('plant-003.consumer-food-processing.supply-temperature', '°C'),
+      point('plant-003.boiler-4.running', ''),
+      point('plant-003.distribution-deviation', '%'),
+    ]
+    const recorder = createRecorder()
+    startDriver(opcUaSource(port), tags, recorder)
+    await waitFor('all plant-003 tags good', () =>
+      tags.every((tag) => recorder.latest(tag.id)?.quality === 'good'),
+    )
+    // At its 13.5 bar setpoint, within a few times the 0.02 bar noise.
+    expect(recorder.latest('plant-003.header.pressure')?.value as number).toBeCloseTo(13.5, 0)
+    expect(
+      recorder.latest('plant-003.consumer-food-processing.supply-temperature')?.value as number,
+    ).toBeGreaterThan(100)
+    expect(recorder.latest('plant-003.boiler-4.running')?.value).toBe(true)
+    expect(recorder.latest('plant-003.distribution-deviation')?.value).toBeTypeOf('number')
   })
 
   it('leaves no sockets or timers behind once everything is disposed', async () => {

@@ -6,7 +6,7 @@ import { formatProbeTable, probeSite } from '../../src/backend/field/probe'
 import { silentLogger } from '../../src/backend/log/logger'
 import { parseSiteText } from '../../src/backend/site/load'
 import { startModbusSimServer } from '../../src/sim/modbus-server'
-import { createPlantModel } from '../../src/sim/model'
+import { createLivePlant } from '../../src/sim/live-plant'
 import { startOpcUaSimServer } from '../../src/sim/opcua-server'
 import { findFreePort } from '../support/ports'
 
@@ -17,11 +17,11 @@ afterEach(async () => {
 
 describe('probe', () => {
   it('reads every tag once over both protocols and says why the bad ones are bad', async () => {
-    const model = createPlantModel(1)
-    const modbus = await startModbusSimServer({ port: 0, model })
+    const plant = createLivePlant()
+    const modbus = await startModbusSimServer({ port: 0, plant })
     stops.push(modbus.dispose)
     const opcuaPort = await findFreePort()
-    const opcua = await startOpcUaSimServer({ port: opcuaPort, model })
+    const opcua = await startOpcUaSimServer({ port: opcuaPort, plant })
     stops.push(opcua.dispose)
     const closedPort = await findFreePort()
     const loaded = parseSiteText(
@@ -46,10 +46,11 @@ tags:
     })
     const byId = new Map(rows.map((row) => [row.id, row]))
     expect(byId.get('p1.pressure')).toMatchObject({ quality: 'good', unit: 'bar', source: 'plc' })
-    // The model's wave: 12.4 ± 0.6 bar and 9.6 ± 0.3 bar, plus a little noise.
-    expect(Math.abs(Number(byId.get('p1.pressure')?.value) - 12.4)).toBeLessThan(0.7)
+    // A plant in normal operation: plant-001 boiler 1 drum near 12.24 bar, plant-002 header at its
+    // 9.6 bar setpoint, each within a few times its 0.02 bar noise (0.15 bar allows for that).
+    expect(Math.abs(Number(byId.get('p1.pressure')?.value) - 12.24)).toBeLessThan(0.15)
     expect(byId.get('p2.header')).toMatchObject({ quality: 'good', source: 'ua' })
-    expect(Math.abs(Number(byId.get('p2.header')?.value) - 9.6)).toBeLessThan(0.4)
+    expect(Math.abs(Number(byId.get('p2.header')?.value) - 9.6)).toBeLessThan(0.15)
     expect(byId.get('p1.missing')).toMatchObject({ quality: 'bad' })
     expect(byId.get('p1.missing')?.reason).toMatch(/illegal data address/)
     expect(byId.get('p9.pressure')).toMatchObject({ quality: 'bad', value: null })

@@ -8,7 +8,7 @@ import type { Logger } from '../../src/backend/log/logger'
 import type { TagValue } from '../../src/shared/field/values'
 import { systemScheduler, type Cancel, type Scheduler } from '../../src/shared/scheduler'
 import type { OpcUaSource, Tag } from '../../src/shared/site/schema'
-import { createPlantModel } from '../../src/sim/model'
+import { createLivePlant } from '../../src/sim/live-plant'
 import {
   startOpcUaSimServer,
   type OpcUaSimServer,
@@ -156,7 +156,7 @@ export type OpcUaHarness = {
   scheduler: () => ReturnType<typeof trackingScheduler>
   startServer: (
     port: number,
-    options?: Omit<OpcUaSimServerOptions, 'port' | 'model' | 'pkiDir'>,
+    options?: Omit<OpcUaSimServerOptions, 'port' | 'plant' | 'pkiDir'>,
   ) => Promise<OpcUaSimServer>
   /** Starts a driver; `dataDir` gives it a console data folder (and PKI) of its own. */
   startDriver: (
@@ -172,7 +172,7 @@ export type OpcUaHarness = {
  * test every driver disposed (with nothing of theirs left scheduled) and every server stopped.
  */
 export function useOpcUaHarness(prefix: string): OpcUaHarness {
-  const model = createPlantModel(7)
+  const plant = createLivePlant({ seed: 7 })
   const servers: OpcUaSimServer[] = []
   const drivers: SourceDriver[] = []
   let folder = ''
@@ -203,7 +203,7 @@ export function useOpcUaHarness(prefix: string): OpcUaHarness {
       const server = await startOpcUaSimServer({
         ...options,
         port,
-        model,
+        plant,
         pkiDir: harness.serverPkiDir(),
       })
       servers.push(server)

@@ -27,6 +27,7 @@ function TagRow({
       data-testid="tag-row"
       data-tag-id={tag.id}
       data-quality={quality}
+      data-received={value?.receivedTs}
     >
       <th scope="row">{tag.name}</th>
       <td className="tag-value" data-testid="tag-value">
