@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -516,17 +517,15 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       const onTimedOut = (request: { requestHeader: { requestHandle: number } }): void => {
         if (!current.closing) stats.timedOut(request.requestHeader.requestHandle)
       }
-      channel.on('send_request', onSent)
-      channel.on('end_transaction', onAnswered)
-      channel.on('timed_out_request', onTimedOut)
-      current.detach.push(() => {
-        channel.off('send_request', onSent)
-        channel.off('end_transaction', onAnswered)
-        channel.off('timed_out_request', onTimedOut)
-      })
+      current.detach.push(
+        listen(channel, {
+          send_request: onSent,
+          end_transaction: onAnswered,
+          timed_out_request: onTimedOut,
+        }),
+      )
     }
-    current.client.on('secure_channel_created', onChannel)
-    current.detach.push(() => current.client.off('secure_channel_created', onChannel))
+    current.detach.push(listen(current.client, { secure_channel_created: onChannel }))
   }
 
   /** Reads the limits that decide how tags are spread over subscriptions and requests. */
@@ -728,18 +727,16 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       if (!live(current) || !error) return
       void restart(current, `connection closed: ${plainMessage(error)}`)
     }
-    client.on('connection_lost', onConnectionLost)
-    client.on('reconnection_attempt_has_failed', onReconnectionFailed)
-    client.on('connection_reestablished', onReestablished)
-    client.on('close', onClose)
     // Listeners go when the connection closes, so a late event of an old client never touches
     // the state of the next one.
-    current.detach.push(() => {
-      client.off('connection_lost', onConnectionLost)
-      client.off('reconnection_attempt_has_failed', onReconnectionFailed)
-      client.off('connection_reestablished', onReestablished)
-      client.off('close', onClose)
-    })
+    current.detach.push(
+      listen(client, {
+        connection_lost: onConnectionLost,
+        reconnection_attempt_has_failed: onReconnectionFailed,
+        connection_reestablished: onReestablished,
+        close: onClose,
+      }),
+    )
   }
 
   const watchSubscription = (current: Connection, slot: SubscriptionSlot): void => {
@@ -759,18 +756,15 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       if (!live(current)) return
       void restart(current, `subscription failed: ${plainMessage(error)}`)
     }
-    subscription.on('keepalive', onHeard)
-    subscription.on('received_notifications', onHeard)
-    subscription.on('status_changed', onStatusChanged)
-    subscription.on('terminated', onTerminated)
-    subscription.on('internal_error', onInternalError)
-    current.detach.push(() => {
-      subscription.off('keepalive', onHeard)
-      subscription.off('received_notifications', onHeard)
-      subscription.off('status_changed', onStatusChanged)
-      subscription.off('terminated', onTerminated)
-      subscription.off('internal_error', onInternalError)
-    })
+    current.detach.push(
+      listen(subscription, {
+        keepalive: onHeard,
+        received_notifications: onHeard,
+        status_changed: onStatusChanged,
+        terminated: onTerminated,
+        internal_error: onInternalError,
+      }),
+    )
   }
 
   /**
@@ -1150,6 +1144,19 @@ function describeConnectError(error: unknown, source: OpcUaSource, pkiDir: strin
     return `cannot connect to ${endpoint}: the server rejected the identity (${who}): ${identity[0]} (${text})`
   }
   return `cannot connect to ${endpoint}: ${text}`
+}
+
+/**
+ * Adds listeners to one of node-opcua's emitters and returns the one call that removes exactly
+ * those again, so a connection's teardown can never forget one of them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- node-opcua types each event's arguments differently
+function listen(emitter: object, listeners: Record<string, (...args: any[]) => void>): () => void {
+  const events = emitter as EventEmitter
+  for (const [event, listener] of Object.entries(listeners)) events.on(event, listener)
+  return () => {
+    for (const [event, listener] of Object.entries(listeners)) events.off(event, listener)
+  }
 }
 
 function plainMessage(error: unknown): string {
