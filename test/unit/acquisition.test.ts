@@ -42,6 +42,22 @@ function handDriver(): {
   }
 }
 
+/** Acquisition of the one-tag site, fed by hand, on fake time. */
+function startWithHandDriver(): {
+  scheduler: ManualScheduler
+  driver: ReturnType<typeof handDriver>
+  acquisition: ReturnType<typeof startAcquisition>
+} {
+  const scheduler = new ManualScheduler()
+  const driver = handDriver()
+  const acquisition = startAcquisition(site, driver.factories, {
+    logger: silentLogger,
+    scheduler,
+    dataDir: '/tmp',
+  })
+  return { scheduler, driver, acquisition }
+}
+
 const reading = (scheduler: ManualScheduler, value: number): TagValue => ({
   tagId: 't1',
   value,
@@ -53,13 +69,7 @@ const reading = (scheduler: ManualScheduler, value: number): TagValue => ({
 
 describe('acquisition', () => {
   it('marks a polled tag stale after twice its period plus the margin, not before', async () => {
-    const scheduler = new ManualScheduler()
-    const driver = handDriver()
-    const acquisition = startAcquisition(site, driver.factories, {
-      logger: silentLogger,
-      scheduler,
-      dataDir: '/tmp',
-    })
+    const { scheduler, driver, acquisition } = startWithHandDriver()
     driver.sink().values([reading(scheduler, 12.5)])
     await scheduler.advance(2900)
     expect(acquisition.values()[0]).toMatchObject({ quality: 'good', value: 12.5 })
@@ -77,13 +87,7 @@ describe('acquisition', () => {
   })
 
   it('shows NaN and infinite readings as bad, whatever quality the device gave them', async () => {
-    const scheduler = new ManualScheduler()
-    const driver = handDriver()
-    const acquisition = startAcquisition(site, driver.factories, {
-      logger: silentLogger,
-      scheduler,
-      dataDir: '/tmp',
-    })
+    const { scheduler, driver, acquisition } = startWithHandDriver()
     const published: TagValue[] = []
     acquisition.onValues((values) => published.push(...values))
     driver.sink().values([reading(scheduler, Number.NaN)])
@@ -98,13 +102,7 @@ describe('acquisition', () => {
   })
 
   it('publishes source state changes', async () => {
-    const scheduler = new ManualScheduler()
-    const driver = handDriver()
-    const acquisition = startAcquisition(site, driver.factories, {
-      logger: silentLogger,
-      scheduler,
-      dataDir: '/tmp',
-    })
+    const { scheduler, driver, acquisition } = startWithHandDriver()
     const seen: string[] = []
     acquisition.onSources((sources) => seen.push(`${sources[0]?.state}:${sources[0]?.lastError}`))
     driver
@@ -121,13 +119,7 @@ describe('acquisition', () => {
 
 describe('communication outages', () => {
   it('raise one loss per outage however often the driver retries, then one restore', async () => {
-    const scheduler = new ManualScheduler()
-    const driver = handDriver()
-    const acquisition = startAcquisition(site, driver.factories, {
-      logger: silentLogger,
-      scheduler,
-      dataDir: '/tmp',
-    })
+    const { scheduler, driver, acquisition } = startWithHandDriver()
     const events: ConnectionEvent[] = []
     acquisition.onConnectionEvent((event) => events.push(event))
     const status = (state: 'connected' | 'disconnected', lastError: string | null): void =>
