@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FieldSink } from '../../src/backend/field/driver'
 import { createModbusTcpDriver } from '../../src/backend/field/modbus-tcp'
@@ -10,6 +10,8 @@ import type { ModbusTcpSource, Tag } from '../../src/shared/site/schema'
 import { simModbusMap, startModbusSimServer } from '../../src/sim/modbus-server'
 import { createLivePlant } from '../../src/sim/live-plant'
 import { ManualScheduler } from '../support/manual-scheduler'
+import { findFreePort } from '../support/ports'
+import { listenOnLoopback } from '../support/tcp-server'
 import { waitFor } from '../support/wait-for'
 
 // Modbus TCP against hand-written servers that misbehave on purpose (garbage, late replies, a
@@ -61,13 +63,9 @@ async function startScriptedServer(script: {
   onRequest: (request: Request, connection: Connection) => void
   onConnection?: (connection: Connection) => void
 }) {
-  const sockets = new Set<Socket>()
   const requests: Request[] = []
   let connections = 0
-  const server: Server = createServer((socket) => {
-    sockets.add(socket)
-    socket.on('error', () => {})
-    socket.on('close', () => sockets.delete(socket))
+  const server = await listenOnLoopback((socket) => {
     const connection: Connection = {
       index: connections++,
       socket,
@@ -100,17 +98,8 @@ async function startScriptedServer(script: {
       }
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const address = server.address()
-  if (typeof address !== 'object' || !address) throw new Error('no address')
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  )
-  return { port: address.port, requests, connections: () => connections }
+  cleanups.push(server.close)
+  return { port: server.port, requests, connections: () => connections }
 }
 
 const holdingTag = (offset: number, type: 'uint16' | 'uint32' = 'uint32'): Tag => ({
@@ -472,12 +461,7 @@ describe('Modbus diagnostics and raw reads', () => {
   })
 
   it('a raw read fails at once while disconnected: nothing waits for a connection', async () => {
-    const listener = createServer()
-    await new Promise<void>((resolve) => listener.listen(0, host, resolve))
-    const address = listener.address()
-    await new Promise<void>((resolve) => listener.close(() => resolve()))
-    if (typeof address !== 'object' || !address) throw new Error('no address')
-    const { driver, state } = startDriver(address.port, simTags)
+    const { driver, state } = startDriver(await findFreePort(), simTags)
     await waitFor('disconnected', () => state() === 'disconnected')
     const startedAt = Date.now()
     const result = await driver.readRegisters?.({ table: 'holding', offset: 100, count: 2 })

@@ -1,4 +1,3 @@
-import { createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createModbusTcpDriver } from '../../src/backend/field/modbus-tcp'
 import type { FieldSink } from '../../src/backend/field/driver'
@@ -14,6 +13,8 @@ import {
 import { createLivePlant } from '../../src/sim/live-plant'
 import { ManualScheduler } from '../support/manual-scheduler'
 import { expectNearPlant } from '../support/plant'
+import { findFreePort } from '../support/ports'
+import { listenOnLoopback } from '../support/tcp-server'
 import { waitFor } from '../support/wait-for'
 
 // Real sockets on 127.0.0.1 against the simulator PLC and against servers that misbehave on purpose.
@@ -97,34 +98,12 @@ async function startSim(port = 0): Promise<ModbusSimServer> {
 
 /** A TCP server that accepts connections and never says a word back (a hung gateway). */
 async function startSilentServer() {
-  const sockets = new Set<Socket>()
   let bytesReceived = 0
-  const server: Server = createServer((socket) => {
-    sockets.add(socket)
+  const server = await listenOnLoopback((socket) => {
     socket.on('data', (data) => (bytesReceived += data.length))
-    socket.on('error', () => {})
-    socket.on('close', () => sockets.delete(socket))
   })
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const address = server.address()
-  if (typeof address !== 'object' || !address) throw new Error('no address')
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  )
-  return { port: address.port, openSockets: () => sockets.size, bytesReceived: () => bytesReceived }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (typeof address !== 'object' || !address) throw new Error('no address')
-  return address.port
+  cleanups.push(server.close)
+  return { port: server.port, openSockets: server.openSockets, bytesReceived: () => bytesReceived }
 }
 
 /** Counts of live handles by kind ('TCPSocketWrap', 'Timeout', …). */
@@ -207,7 +186,7 @@ describe('Modbus TCP driver against the simulator', () => {
   })
 
   it('reports a refused connection and connects once a server appears on the port', async () => {
-    const port = await freePort()
+    const port = await findFreePort()
     const { latest, statuses, state } = startDriver(port, simTags)
     await waitFor('disconnected', () => state() === 'disconnected')
 
