@@ -1,16 +1,18 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { z } from 'zod'
 
 // How the console reports a problem in a file an engineer wrote (site files, CSV tag lists,
 // scenarios): the file, the line and column, the field path, and what is wrong.
 
-export type FileProblem = {
-  file: string
-  line: number | null
-  column: number | null
+export const fileProblemSchema = z.object({
+  file: z.string(),
+  line: z.number().nullable(),
+  column: z.number().nullable(),
   /** Field path such as tags[3].address.offset; empty for the whole file. */
-  path: string
-  message: string
-}
+  path: z.string(),
+  message: z.string(),
+})
+export type FileProblem = z.infer<typeof fileProblemSchema>
 
 /** Formats a field path the way engineers write it: tags[3].address.offset */
 export function formatFieldPath(path: readonly PropertyKey[]): string {

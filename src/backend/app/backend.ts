@@ -2,7 +2,8 @@ import type { SystemInfo } from '../../shared/api/contract'
 import type { ServerEnvelope } from '../../shared/api/envelope'
 import type { EventName, EventOf } from '../../shared/api/contract'
 import type { Scheduler } from '../../shared/scheduler'
-import type { Site, SiteProblem } from '../../shared/site/schema'
+import type { FileProblem } from '../../shared/file-problem'
+import type { Site } from '../../shared/site/schema'
 import { proposeEncodings } from '../../shared/field/byte-order'
 import { ApiFailure, createDispatcher, unwrap } from '../api/dispatcher'
 import { listRejectedCertificates, trustRejectedCertificate } from '../field/opcua-pki'
@@ -32,7 +33,7 @@ export type BackendOptions = {
   siteFile: string
   /** The validated site, or null with the problems that stopped it loading. */
   site: Site | null
-  siteProblems: SiteProblem[]
+  siteProblems: FileProblem[]
   drivers: DriverFactories
   logger: Logger
   scheduler: Scheduler

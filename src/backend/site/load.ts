@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { formatFieldPath, parseYaml } from '../../shared/file-problem'
+import { formatFieldPath, parseYaml, type FileProblem } from '../../shared/file-problem'
 import { columnFor, parseCsv, rowToTag } from '../../shared/site/csv'
-import { siteSchema, type Site, type SiteProblem } from '../../shared/site/schema'
+import { siteSchema, type Site } from '../../shared/site/schema'
 
 export type SiteLoad =
-  { ok: true; site: Site; file: string } | { ok: false; problems: SiteProblem[]; file: string }
+  { ok: true; site: Site; file: string } | { ok: false; problems: FileProblem[]; file: string }
 
 /**
  * Reads a site file (YAML, or JSON, which YAML 1.2 parses too) and validates it against the site
@@ -65,7 +65,7 @@ type TagOrigin = { file: string; line: number }
 function addTagLists(
   raw: unknown,
   siteFile: string,
-): { ok: true; origins: Map<number, TagOrigin> } | { ok: false; problems: SiteProblem[] } {
+): { ok: true; origins: Map<number, TagOrigin> } | { ok: false; problems: FileProblem[] } {
   const origins = new Map<number, TagOrigin>()
   if (
     typeof raw !== 'object' ||
@@ -79,7 +79,7 @@ function addTagLists(
   if (site.tags !== undefined && !Array.isArray(site.tags)) return { ok: true, origins } // the schema says why
   const tags = (site.tags ?? []) as unknown[]
   site.tags = tags
-  const problems: SiteProblem[] = []
+  const problems: FileProblem[] = []
   for (const entry of site.tagLists) {
     if (typeof entry !== 'string') continue // the schema reports it
     const file = resolve(dirname(siteFile), entry)

@@ -5,7 +5,7 @@ import {
   sourceDiagnosticsSchema,
 } from '../field/diagnostics'
 import { sourceStatusSchema, tagValueSchema } from '../field/values'
-import { siteProblemSchema } from '../site/schema'
+import { fileProblemSchema } from '../file-problem'
 
 // The one contract between renderer and backend (DESIGN.md §3.1). Each request channel has a request
 // and a response schema; each push stream has an event schema. Transports (MessagePort in Electron,
@@ -20,7 +20,7 @@ export const systemInfoSchema = z.object({
   mode: consoleModeSchema,
   site: z.object({ id: z.string(), name: z.string() }).nullable(),
   siteFile: z.string(),
-  siteProblems: z.array(siteProblemSchema),
+  siteProblems: z.array(fileProblemSchema),
   dataDir: z.string(),
   startedAt: z.number(),
 })

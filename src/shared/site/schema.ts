@@ -238,14 +238,3 @@ export const siteSchema = z
     })
   })
 export type Site = z.infer<typeof siteSchema>
-
-/** A problem in a site file, located well enough for an engineer to fix it. */
-export const siteProblemSchema = z.object({
-  file: z.string(),
-  line: z.number().nullable(),
-  column: z.number().nullable(),
-  /** Field path such as tags[3].address.offset; empty for the whole file. */
-  path: z.string(),
-  message: z.string(),
-})
-export type SiteProblem = z.infer<typeof siteProblemSchema>

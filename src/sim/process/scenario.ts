@@ -143,11 +143,9 @@ export type Scenario = z.output<typeof scenarioSchema>
 export type ScenarioStep = Scenario['steps'][number]
 export type ScenarioExpectation = Scenario['expect'][number]
 
-export type ScenarioProblem = FileProblem
-
 export type ScenarioLoad =
   | { ok: true; scenario: Scenario; file: string }
-  | { ok: false; problems: ScenarioProblem[]; file: string }
+  | { ok: false; problems: FileProblem[]; file: string }
 
 /**
  * Parses and validates a scenario, including that every plant, boiler, consumer and point it names
@@ -175,7 +173,7 @@ export function parseScenarioText(
     }
   }
   const scenario = parsed.data
-  const problems: ScenarioProblem[] = []
+  const problems: FileProblem[] = []
   for (const [index, step] of scenario.steps.entries()) {
     if (!step.fault) continue
     const problem = checkFaultReferences(layout, step.fault)
