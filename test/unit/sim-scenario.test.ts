@@ -39,6 +39,7 @@ steps:
     fault: { id: gas, kind: fuel-loss, plantId: plant-001 }
   - atSeconds: 60
     clear: gas
+severity: P2
 `
 
 describe('scenario files', () => {
@@ -160,7 +161,7 @@ describe('scenario runner', () => {
     }
   })
 
-  it('gives identical values for the same seed and scenario', async () => {
+  it('gives identical values for the same seed and scenario, however the time is chunked', async () => {
     const scenario = await scenarioNamed('boiler-overpressure')
     const run = (chunk: number) => {
       const model = createProcessModel({ seed: 77 })
@@ -168,6 +169,26 @@ describe('scenario runner', () => {
       return model.snapshot()
     }
     expect(run(250)).toEqual(run(1000))
+  })
+
+  it('reproduces every scenario exactly for a seed, and a different seed changes the noise', async () => {
+    const scenarios = await loadAll()
+    // Every point, once a minute, over the whole scenario: the trajectory, not just the end state.
+    const trajectory = (scenario: Scenario, seed: number) => {
+      const model = createProcessModel({ seed })
+      const runner = createScenarioRunner(model, scenario)
+      const samples: Array<Record<string, number | boolean>> = []
+      while (!runner.done()) {
+        runner.step(60_000)
+        samples.push(model.snapshot())
+      }
+      return samples
+    }
+    for (const scenario of scenarios) {
+      const first = trajectory(scenario, 9)
+      expect(trajectory(scenario, 9), scenario.id).toEqual(first)
+      expect(trajectory(scenario, 10), scenario.id).not.toEqual(first)
+    }
   })
 })
 
@@ -225,7 +246,7 @@ describe('broken scenario files', () => {
     })
     const expectation = `${valid}expect:\n  - { point: plant-001.boiler-1.presure, above: 1, betweenSeconds: [0, 10] }\n`
     expect(problemsOf(expectation)[0]).toMatchObject({
-      line: 12,
+      line: 13,
       path: 'expect[0].point',
       message: expect.stringMatching(/no point/),
     })

@@ -85,6 +85,11 @@ export const scenarioSchema = z
     description: z.string().min(1),
     /** The runbook section the scenario exercises, e.g. "GL-001 › Safety Protocols › boiler pressure alarm". */
     runbook: z.string().min(1),
+    /**
+     * The severity the runbook gives this situation: what a drill's debrief holds the operator to
+     * (acknowledge within 5 minutes for P0, and so on).
+     */
+    severity: z.enum(['P0', 'P1', 'P2', 'P3']),
     /** How long the scenario runs, s; at least the time of its last step. */
     durationSeconds: z.number().gt(0).max(86_400),
     steps: z.array(stepSchema).min(1),
