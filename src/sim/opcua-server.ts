@@ -12,17 +12,27 @@ import {
   Variant,
   standardUnits,
   type EUInformation,
+  type StatusCode,
   type UAObject,
 } from 'node-opcua'
-import type { PlantReader } from './live-plant'
+import type { PlantPoint, PlantReader } from './live-plant'
+import type { EndpointStatus } from './process'
 
-// The simulated OPC UA server of plants 002 and 003: what a real boiler-house PLC or gateway would
-// expose, served on loopback for the demo site, drills and integration tests.
+// A simulated OPC UA server: what a real boiler-house PLC or gateway would expose for its plants,
+// served on loopback for the demo site, drills and integration tests. Setpoints and mode flags are
+// writable, as on a PLC an operator may take to manual; the protocol faults of the plant model
+// (a PLC restart, a control network that is down) take the server down and bring it back.
 
 export type OpcUaSimServerOptions = {
   /** A concrete TCP port (node-opcua does not handle port 0 well; see test/support/ports.ts). */
   port: number
   plant: PlantReader
+  /**
+   * The plants this server stands for, as one PLC or gateway: it serves their points, and a
+   * protocol fault on any of them takes the whole server down. Defaults to plant-002 and
+   * plant-003, the plants the demo site reads over OPC UA.
+   */
+  plants?: readonly string[]
   /** The address to listen on and to name in the endpoint URL. Loopback unless told otherwise. */
   host?: string
   /** Where the server keeps its certificate; by default one temporary folder per process. */
@@ -48,18 +58,41 @@ export type OpcUaSimServerOptions = {
    * is a change, and a client that sees a gap in a tag's sequence has lost an update on the way.
    */
   extraPoints?: number
+  /** Where the server says when it goes down and comes back (the console's logger fits). */
+  log?: SimLog
 }
+
+export type SimLog = {
+  info: (message: string, fields?: Record<string, unknown>) => void
+  warn: (message: string, fields?: Record<string, unknown>) => void
+}
+
+/**
+ * `serving`: listening, sessions welcome. `stopping` / `down` / `starting`: a protocol fault holds
+ * it down, or it is coming back. `disposed`: gone for good.
+ */
+export type OpcUaSimServerState = 'serving' | 'stopping' | 'down' | 'starting' | 'disposed'
 
 export type OpcUaSimServer = {
   /** The endpoint URL clients connect to, e.g. opc.tcp://127.0.0.1:4840 */
   endpoint: string
   /** The server's application instance certificate (DER), for clients to trust ahead of time. */
   certificate: Buffer
+  plants: readonly string[]
+  state: () => OpcUaSimServerState
   dispose: () => Promise<void>
 }
 
-/** The plants served here; plant-001 lives on the Modbus simulator. */
-const servedPlants = ['plant-002', 'plant-003'] as const
+/** The plants the demo site reads over OPC UA; plant-001 lives on the Modbus simulator. */
+const defaultPlants = ['plant-002', 'plant-003'] as const
+
+/**
+ * How often a server asks the plant whether its endpoint should answer. A PLC restart shows within
+ * this; the question also steps the lazily computed plant, so time passes while nobody reads.
+ */
+export const superviseMs = 250
+/** After a failed restart (the port taken meanwhile, say), the next attempt waits this long. */
+const restartRetryMs = 2_000
 
 /** Node ids are `ns=1;s=<point id>`: namespace 1 is the server's own namespace in node-opcua. */
 export function simNodeId(pointId: string): string {
@@ -104,6 +137,18 @@ const engineeringUnitsBySymbol: Record<string, EUInformation> = {
 }
 
 /**
+ * How a PLC says no to a write the plant refuses (Part 4 §7.34.2). A setpoint written while its
+ * boiler is under the pressure controller is refused as the PLC's mode forbids it, not as bad data.
+ */
+const refusalStatus: Record<string, StatusCode> = {
+  'out-of-range': StatusCodes.BadOutOfRange,
+  'wrong-type': StatusCodes.BadTypeMismatch,
+  'read-only': StatusCodes.BadNotWritable,
+  'in-auto': StatusCodes.BadInvalidState,
+  'unknown-point': StatusCodes.BadNodeIdUnknown,
+}
+
+/**
  * Splits `plant-002.boiler-1.flue-temperature` into its unit (`boiler-1`) and name; a plant-wide
  * point such as `plant-003.distribution-deviation` has no unit and sits in the plant's folder.
  */
@@ -117,23 +162,129 @@ function plantBrowseName(plantId: string): string {
   return plantId.replace(/^plant-/, 'Plant')
 }
 
-export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promise<OpcUaSimServer> {
-  const { port, plant, host = '127.0.0.1', users = [], extraPoints = 0 } = options
-  const pkiDir = options.pkiDir ?? defaultPkiDir()
-  const serverPki = join(pkiDir, 'server')
-  const userPki = join(pkiDir, 'user')
-  mkdirSync(serverPki, { recursive: true })
-  mkdirSync(userPki, { recursive: true })
+/** A point this server serves, with the plant it belongs to and its OPC UA data type. */
+type ServedPoint = PlantPoint & { plantId: string; dataType: DataType.Boolean | DataType.Double }
 
+export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promise<OpcUaSimServer> {
+  const { port, plant, host = '127.0.0.1', plants = defaultPlants, log } = options
+  const pkiDir = options.pkiDir ?? defaultPkiDir()
+  mkdirSync(join(pkiDir, 'server'), { recursive: true })
+  mkdirSync(join(pkiDir, 'user'), { recursive: true })
+  const points = servedPoints(plant, plants)
+  const endpoint = `opc.tcp://${host}:${port}`
+
+  // The first start fails loudly: the caller asked for a server it cannot have.
+  let server: OPCUAServer | null = await serve(options, pkiDir, points)
+  // Every start uses the certificate in pkiDir, so a restarted server presents this one again.
+  const certificate = server.getCertificate()
+  let state: Exclude<OpcUaSimServerState, 'disposed'> = 'serving'
+  let disposed = false
+  let transition: Promise<void> | null = null
+  let nextStartAt = 0
+
+  const stop = async (running: OPCUAServer, outage: EndpointStatus): Promise<void> => {
+    state = 'stopping'
+    log?.info('OPC UA simulator down', { endpoint, cause: outage.cause, fault: outage.faultId })
+    // Shutting down at once closes every client socket and forgets every session: what a PLC
+    // that reboots, or loses its network, looks like to a client.
+    await running.shutdown(0).catch((error: unknown) => {
+      log?.warn('OPC UA simulator did not shut down cleanly', { endpoint, error: String(error) })
+    })
+    server = null
+    state = 'down'
+  }
+
+  const start = async (): Promise<void> => {
+    state = 'starting'
+    try {
+      server = await serve(options, pkiDir, points)
+      state = 'serving'
+      log?.info('OPC UA simulator back', { endpoint })
+    } catch (error) {
+      state = 'down'
+      nextStartAt = Date.now() + restartRetryMs
+      log?.warn('OPC UA simulator could not start again', { endpoint, error: String(error) })
+    }
+  }
+
+  const supervise = (): void => {
+    if (transition || disposed) return
+    const outage = plants
+      .map((plantId) => plant.endpointStatus(plantId))
+      .find((status) => !status.answering)
+    let work: Promise<void> | null = null
+    if (outage && server) work = stop(server, outage)
+    else if (!outage && !server && Date.now() >= nextStartAt) work = start()
+    if (work) {
+      transition = work.finally(() => {
+        transition = null
+      })
+    }
+  }
+
+  const timer = setInterval(supervise, superviseMs)
+  // A fault already active takes the server down now, not a tick later.
+  supervise()
+
+  let disposal: Promise<void> | null = null
+  return {
+    endpoint,
+    certificate,
+    plants,
+    state: () => (disposed ? 'disposed' : state),
+    dispose: () => {
+      disposal ??= (async () => {
+        disposed = true
+        clearInterval(timer)
+        // A start in flight ends with a server; a stop in flight ends without one. Either way the
+        // one left, if any, goes now, so no server outlives its dispose.
+        await transition
+        const running = server
+        server = null
+        await running?.shutdown(0)
+      })()
+      return disposal
+    },
+  }
+}
+
+/** The points of the given plants; throws for a plant the model does not have. */
+function servedPoints(plant: PlantReader, plants: readonly string[]): ServedPoint[] {
+  const all = plant.points()
+  const plantOf = (pointId: string): string => pointId.split('.')[0] ?? pointId
+  const known = new Set(all.map((point) => plantOf(point.id)))
+  const unknown = plants.filter((plantId) => !known.has(plantId))
+  if (unknown.length > 0) {
+    throw new Error(
+      `The simulator has no plant ${unknown.map((id) => `"${id}"`).join(', ')} (it has ${[...known].join(', ')})`,
+    )
+  }
+  return all
+    .filter((point) => plants.includes(plantOf(point.id)))
+    .map((point) => ({
+      ...point,
+      plantId: plantOf(point.id),
+      // The model's points have a fixed type, so one read tells flags from numbers.
+      dataType: typeof plant.read(point.id) === 'boolean' ? DataType.Boolean : DataType.Double,
+    }))
+}
+
+/** Builds, fills and starts one server; each (re)start needs a new one, node-opcua's go with shutdown. */
+async function serve(
+  options: OpcUaSimServerOptions,
+  pkiDir: string,
+  points: ServedPoint[],
+): Promise<OPCUAServer> {
+  const { port, plant, host = '127.0.0.1', users = [], extraPoints = 0 } = options
   // A simulator trusts any client: it stands in for a plant, and tests must not need a trust step.
   // File watchers are off because nobody edits this store by hand.
   const serverCertificateManager = new OPCUACertificateManager({
-    rootFolder: serverPki,
+    rootFolder: join(pkiDir, 'server'),
     automaticallyAcceptUnknownCertificate: true,
     disableFileWatchers: true,
   })
   const userCertificateManager = new OPCUACertificateManager({
-    rootFolder: userPki,
+    rootFolder: join(pkiDir, 'user'),
     automaticallyAcceptUnknownCertificate: true,
     disableFileWatchers: true,
   })
@@ -178,36 +329,28 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
     },
     buildInfo: { productName: 'Pilot Light plant simulator', manufacturerName: 'Pilot Light' },
     serverInfo: {
-      // Fixed, so one certificate in the shared PKI folder serves every port.
+      // Fixed, so one certificate in the shared PKI folder serves every port. The name is not
+      // per plant either: the first server to start creates the certificate, and its subject
+      // would otherwise name that server's plants on every other one.
       applicationUri: 'urn:pilot-light:sim:opcua',
       productUri: 'urn:pilot-light:sim',
-      applicationName: { text: 'Pilot Light simulator (plant-002, plant-003)' },
+      applicationName: { text: 'Pilot Light simulator' },
     },
   })
 
   try {
     await server.initialize()
-    populate(server, plant)
+    populate(server, plant, points)
     if (extraPoints > 0) addBenchPoints(server, extraPoints)
     await server.start()
   } catch (error) {
     await server.shutdown(0).catch(() => {})
     throw error
   }
-
-  let disposed: Promise<void> | null = null
-  return {
-    endpoint: `opc.tcp://${host}:${port}`,
-    certificate: server.getCertificate(),
-    dispose: () => {
-      // Shutting down immediately closes every client socket, which is what a tripped PLC does.
-      disposed ??= server.shutdown(0)
-      return disposed
-    },
-  }
+  return server
 }
 
-function populate(server: OPCUAServer, plant: PlantReader): void {
+function populate(server: OPCUAServer, plant: PlantReader, points: ServedPoint[]): void {
   const addressSpace = server.engine.addressSpace
   if (!addressSpace) throw new Error('The OPC UA simulator has no address space after initialize()')
   const namespace = addressSpace.getOwnNamespace()
@@ -231,12 +374,9 @@ function populate(server: OPCUAServer, plant: PlantReader): void {
     return unitFolder
   }
 
-  for (const point of plant.points()) {
-    const plantId = servedPlants.find((id) => point.id.startsWith(`${id}.`))
-    if (plantId === undefined) continue
+  for (const point of points) {
     const { unit, name } = unitAndName(point.id)
-    // The model's points have a fixed type, so one read tells flags from numbers.
-    const dataType = typeof plant.read(point.id) === 'boolean' ? DataType.Boolean : DataType.Double
+    const { dataType } = point
     // Values are read from the plant on every read or sample, so subscriptions see the process
     // move. The source timestamp is the time of the read, as a PLC stamps its scan.
     const timestampedGet = (): DataValue =>
@@ -245,13 +385,30 @@ function populate(server: OPCUAServer, plant: PlantReader): void {
         statusCode: StatusCodes.Good,
         sourceTimestamp: new Date(),
       })
+    // The stack has already refused what this variable's access level or data type rules out
+    // (BadNotWritable, BadTypeMismatch); the plant judges the rest, as a PLC program would.
+    const timestampedSet = async (dataValue: DataValue): Promise<StatusCode> => {
+      const value: unknown = dataValue.value.value
+      if (typeof value !== 'number' && typeof value !== 'boolean')
+        return StatusCodes.BadTypeMismatch
+      const outcome = plant.write(point.id, value)
+      if (outcome.ok) return StatusCodes.Good
+      return refusalStatus[outcome.error.code] ?? StatusCodes.BadInternalError
+    }
+    // Part 3 §5.6.2 AccessLevel and §5.6.3 UserAccessLevel: every user may write what the plant
+    // lets an operator write; measurements and states are read-only for everyone.
+    const access = point.writable ? 'CurrentRead | CurrentWrite' : 'CurrentRead'
     const common = {
-      organizedBy: folderFor(plantId, unit),
+      organizedBy: folderFor(point.plantId, unit),
       browseName: name,
       nodeId: `s=${point.id}`,
       dataType: dataType === DataType.Boolean ? 'Boolean' : 'Double',
       minimumSamplingInterval: 50,
-      value: { timestamped_get: timestampedGet },
+      accessLevel: access,
+      userAccessLevel: access,
+      value: point.writable
+        ? { timestamped_get: timestampedGet, timestamped_set: timestampedSet }
+        : { timestamped_get: timestampedGet },
     }
     const engineeringUnits = engineeringUnitsBySymbol[point.unit]
     if (engineeringUnits && point.min !== undefined && point.max !== undefined) {

@@ -3,13 +3,18 @@ import { expect, test } from '@playwright/test'
 import {
   demoSiteOnFreePorts,
   startConsoleProcess,
+  startSimProcess,
   type ConsoleProcess,
+  type SimProcess,
 } from './support/console-process'
 
 let console: ConsoleProcess | null = null
+let simulator: SimProcess | null = null
 test.afterEach(async () => {
   await console?.stop()
+  await simulator?.stop()
   console = null
+  simulator = null
 })
 
 test('shows each source with its block plan, traffic, figures and the byte-order helper', async ({
@@ -29,11 +34,12 @@ test('shows each source with its block plan, traffic, figures and the byte-order
     page.locator('[data-testid="source-row"][data-source-id="sim-plc-1"] .source-state'),
   ).toHaveText('connected')
 
-  // Modbus: the plan merges holding 100–111 into one read, and the wire shows read-holding frames.
+  // Modbus: the plan merges both boilers' holding registers (100–129) into one read, and the wire
+  // shows read-holding frames.
   const details = page.getByTestId('source-details')
   await expect(details).toHaveAttribute('data-source-id', 'sim-plc-1')
-  await expect(page.getByTestId('block-plan')).toContainText('100–111')
-  await expect(page.getByTestId('traffic')).toContainText(/^.*03 00 64 00 0c/m)
+  await expect(page.getByTestId('block-plan')).toContainText('100–129')
+  await expect(page.getByTestId('traffic')).toContainText(/^.*03 00 64 00 1e/m)
   await expect(page.getByTestId('stat-rtt')).toHaveText(/^\d+(\.\d)? ms$/)
   expect(Number(await page.getByTestId('stat-requests').textContent())).toBeGreaterThan(0)
 
@@ -83,7 +89,11 @@ test('an operator trusts a refused OPC UA server certificate and the source conn
       .replace('securityMode: None', 'securityMode: SignAndEncrypt')
       .replace('securityPolicy: None', 'securityPolicy: Basic256Sha256'),
   )
-  console = await startConsoleProcess({ site })
+  // The console trusts the certificate of a simulator it starts itself; a server it did not start
+  // (here the simulator run alone, as `npm run sim` does) has to be trusted by a person.
+  simulator = await startSimProcess(['--site', site])
+  expect(simulator.stdout()).toMatch(/sim-ua-2 {2}opc\.tcp:\/\/127\.0\.0\.1:\d+ {2}plant-002/)
+  console = await startConsoleProcess({ site, args: ['--no-sim'] })
   await page.goto(console.url)
   await page.getByRole('button', { name: 'Connections' }).click()
   await page

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/backend/log/logger'
 import { parseSiteText } from '../../src/backend/site/load'
 import { createApiClient } from '../../src/shared/api/client'
 import { systemScheduler } from '../../src/shared/scheduler'
-import { startModbusSimServer } from '../../src/sim/modbus-server'
+import { simAddressCount, startModbusSimServer } from '../../src/sim/modbus-server'
 import { createLivePlant } from '../../src/sim/live-plant'
 import { directTransport } from '../support/direct-transport'
 import { waitFor } from '../support/wait-for'
@@ -64,11 +64,12 @@ tags: [{ id: p1.temperature, source: plc, address: { table: input, offset: 0, ty
     expect(answer.value.words).toHaveLength(4)
     expect(answer.value.proposals[0]).toMatchObject({ type: 'int16', order: 'AB', factor: 0.1 })
 
-    // The simulator's map ends at 199: four registers from 198 are refused, two are not.
+    // The simulator's map ends just before simAddressCount: four registers from two before the
+    // end are refused, two are not.
     const nearEnd = await api.proposeByteOrder({
       sourceId: 'plc',
       table: 'holding',
-      offset: 198,
+      offset: simAddressCount - 2,
       expected: 0,
     })
     expect(nearEnd.ok && nearEnd.value.words).toHaveLength(2)

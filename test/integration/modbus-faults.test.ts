@@ -392,7 +392,11 @@ describe('Block splitting when a device refuses part of a block', () => {
 
 describe('Modbus diagnostics and raw reads', () => {
   const plant = createLivePlant({ seed: 3 })
-  const simTags: Tag[] = simModbusMap.map((entry) => ({
+  // Boiler 1's block of the simulator's map: a coil pair, a discrete pair, an input, 10 holding.
+  const boilerEntries = simModbusMap.filter((entry) =>
+    entry.tagId.startsWith('plant-001.boiler-1.'),
+  )
+  const simTags: Tag[] = boilerEntries.map((entry) => ({
     id: entry.tagId,
     source: 'plc',
     address: entry.address,
@@ -415,10 +419,11 @@ describe('Modbus diagnostics and raw reads', () => {
 
     const { stats, details } = driver.diagnostics()
     if (details.kind !== 'modbus') throw new Error('expected Modbus details')
-    // Four blocks a scan (coil 0, input 0, holding 100–111, holding 400), one of them refused.
-    expect(stats.requests).toBeGreaterThanOrEqual(12)
+    // Five blocks a scan (coils 100–101, discrete 100–101, input 100, holding 100–109, holding
+    // 400), one of them refused.
+    expect(stats.requests).toBeGreaterThanOrEqual(15)
     expect(stats.errors).toBeGreaterThanOrEqual(3)
-    expect(stats.errors).toBeLessThanOrEqual(Math.ceil(stats.requests / 4))
+    expect(stats.errors).toBeLessThanOrEqual(Math.ceil(stats.requests / 5))
     expect(stats.timeouts).toBe(0)
     expect(stats.frameLossPercent).toBe(0)
     expect(stats.roundTripMs).toBeGreaterThan(0)
@@ -428,13 +433,13 @@ describe('Modbus diagnostics and raw reads', () => {
     const traffic = details.traffic
     expect(traffic.length).toBeLessThanOrEqual(50)
     const hexes = traffic.map((frame) => `${frame.direction} ${frame.hex}`)
-    // Read holding registers 100 (0x64), 12 (0x0c) of them; 24 bytes back (§6.3).
-    expect(hexes).toContain('request 03 00 64 00 0c')
-    const response = traffic.find((frame) => frame.hex.startsWith('03 18 '))
+    // Read holding registers 100 (0x64), 10 (0x0a) of them; 20 bytes back (§6.3).
+    expect(hexes).toContain('request 03 00 64 00 0a')
+    const response = traffic.find((frame) => frame.hex.startsWith('03 14 '))
     expect(response?.direction).toBe('response')
-    expect(response?.hex.split(' ')).toHaveLength(2 + 24)
-    // Read coils 0, one of them; one byte back holding the bit (§6.1).
-    expect(hexes).toContain('request 01 00 00 00 01')
+    expect(response?.hex.split(' ')).toHaveLength(2 + 20)
+    // Read coils 100–101: one byte back, auto on (bit 0) and not tripped (bit 1) (§6.1).
+    expect(hexes).toContain('request 01 00 64 00 02')
     expect(hexes).toContain('response 01 01 01')
     const refused = traffic.find((frame) => frame.direction === 'error')
     expect(refused).toMatchObject({
@@ -444,7 +449,7 @@ describe('Modbus diagnostics and raw reads', () => {
     })
     const ghostBlock = details.blocks.find((block) => block.tagIds.includes('ghost'))
     expect(ghostBlock?.lastError).toBe('illegal data address (exception 2) at holding 400 (unit 1)')
-    expect(details.blocks.filter((block) => block.lastError === null)).toHaveLength(3)
+    expect(details.blocks.filter((block) => block.lastError === null)).toHaveLength(4)
 
     // The byte-order helper's raw read.
     const raw = await driver.readRegisters?.({ table: 'holding', offset: 100, count: 2 })

@@ -1,5 +1,6 @@
 import type { DriverFactories } from '../../src/backend/field/acquisition'
 import type { SourceDriver } from '../../src/backend/field/driver'
+import { fail } from '../../src/shared/result'
 
 /** A driver that never connects: for tests about the API or the server, not the field. */
 export function idleDriver(): SourceDriver {
@@ -17,6 +18,7 @@ export function idleDriver(): SourceDriver {
       },
       details: { kind: 'none' },
     }),
+    write: async (tag) => fail('disconnected', `${tag.id}: the idle test driver never connects`),
   }
 }
 

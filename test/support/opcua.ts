@@ -8,7 +8,7 @@ import type { Logger } from '../../src/backend/log/logger'
 import type { TagValue } from '../../src/shared/field/values'
 import { systemScheduler, type Cancel, type Scheduler } from '../../src/shared/scheduler'
 import type { OpcUaSource, Tag } from '../../src/shared/site/schema'
-import { createLivePlant } from '../../src/sim/live-plant'
+import { createLivePlant, type PlantReader } from '../../src/sim/live-plant'
 import {
   startOpcUaSimServer,
   type OpcUaSimServer,
@@ -154,9 +154,10 @@ export type OpcUaHarness = {
   serverPkiDir: () => string
   /** The scheduler of the current test's drivers; checked for leftovers after each test. */
   scheduler: () => ReturnType<typeof trackingScheduler>
+  /** Starts a server on the file's shared plant, unless the test brings a plant of its own. */
   startServer: (
     port: number,
-    options?: Omit<OpcUaSimServerOptions, 'port' | 'plant' | 'pkiDir'>,
+    options?: Omit<OpcUaSimServerOptions, 'port' | 'plant' | 'pkiDir'> & { plant?: PlantReader },
   ) => Promise<OpcUaSimServer>
   /** Starts a driver; `dataDir` gives it a console data folder (and PKI) of its own. */
   startDriver: (
@@ -201,9 +202,9 @@ export function useOpcUaHarness(prefix: string): OpcUaHarness {
     scheduler: () => scheduler,
     startServer: async (port, options = {}) => {
       const server = await startOpcUaSimServer({
+        plant,
         ...options,
         port,
-        plant,
         pkiDir: harness.serverPkiDir(),
       })
       servers.push(server)

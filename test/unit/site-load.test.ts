@@ -21,6 +21,7 @@ describe('site file loading', () => {
     expect(loaded.site.sources.map((source) => source.protocol).sort()).toEqual([
       'modbus-tcp',
       'opcua',
+      'opcua',
     ])
     expect(loaded.site.tags.length).toBeGreaterThanOrEqual(2)
   })

@@ -9,6 +9,11 @@ import { ApiFailure, createDispatcher, unwrap } from '../api/dispatcher'
 import { listRejectedCertificates, trustRejectedCertificate } from '../field/opcua-pki'
 import { startAcquisition, type Acquisition, type DriverFactories } from '../field/acquisition'
 import type { Logger } from '../log/logger'
+import { checkWriteAllowed } from '../control/write-guard'
+import { createDrillService, type DrillSimulator } from '../drills/drill-service'
+import type { ScenarioLoad } from '../../sim/process'
+import type { Result } from '../../shared/result'
+import { fail } from '../../shared/result'
 import { createValueBatcher } from './value-batcher'
 
 /** Anything that can carry messages to one renderer (a MessagePort, a WebSocket, a test). */
@@ -23,6 +28,12 @@ export type Connection = {
 export type Backend = {
   info: SystemInfo
   connect: (peer: Peer) => Connection
+  /**
+   * Writes one tag, after the last check that no drill can reach a real source. The operator's
+   * select → preview → confirm flow (DESIGN.md §4) is built on this by the controls feature; until
+   * then only tests and the simulator's own checks call it.
+   */
+  writeTag: (tagId: string, value: number | boolean) => Promise<Result<void>>
   dispose: () => Promise<void>
 }
 
@@ -37,6 +48,12 @@ export type BackendOptions = {
   drivers: DriverFactories
   logger: Logger
   scheduler: Scheduler
+  /** The console's own simulator, which drills run against; null when there is none. */
+  simulator?: DrillSimulator | null
+  /** Why there is no simulator, when there is none (shown where drills would start). */
+  simulatorUnavailableReason?: string
+  /** The runbook scenarios drills can run. */
+  scenarios?: ScenarioLoad[]
 }
 
 /**
@@ -84,14 +101,42 @@ export function createBackend(options: BackendOptions): Backend {
       : logger.info('source restored', { ...event }),
   )
 
+  const tagIndex = new Map((site?.tags ?? []).map((tag) => [tag.id, tag]))
+  const plantOf = (tagId: string): string | null =>
+    site?.plants.find((plant) => tagId.startsWith(`${plant.id}.`))?.id ?? null
+
+  // Until the journal exists drill events go to the log; the journal issue records them as events.
+  const drills = createDrillService({
+    simulator: options.simulator ?? null,
+    unavailableReason:
+      options.simulatorUnavailableReason ??
+      'Drills need the built-in simulator, and this site has no simulated source',
+    scenarios: options.scenarios ?? [],
+    scheduler,
+    logger: logger.child('drill'),
+    record: (type, data) => logger.info(type, data),
+  })
+  drills.onChange((drill) => broadcast('drill', { drill }))
+
+  const sourceById = new Map((site?.sources ?? []).map((source) => [source.id, source]))
+  const writeTag = async (tagId: string, value: number | boolean): Promise<Result<void>> => {
+    const source = sourceById.get(tagIndex.get(tagId)?.source ?? '')
+    if (!acquisition || !source) return fail('unknown-tag', `There is no tag "${tagId}"`)
+    const allowed = checkWriteAllowed(source, {
+      drill: drills.isRunning(),
+      simulatedSourceIds: options.simulator?.sourceIds ?? new Set(),
+    })
+    if (!allowed.ok) {
+      logger.warn('write refused', { tagId, reason: allowed.error.message })
+      return allowed
+    }
+    return acquisition.write(tagId, value)
+  }
+
   const field = (): Acquisition => {
     if (!acquisition) throw new ApiFailure('no-site', 'No site is loaded: fix the site file first')
     return acquisition
   }
-
-  const tagIndex = new Map((site?.tags ?? []).map((tag) => [tag.id, tag]))
-  const plantOf = (tagId: string): string | null =>
-    site?.plants.find((plant) => tagId.startsWith(`${plant.id}.`))?.id ?? null
 
   const dispatch = createDispatcher(
     {
@@ -143,6 +188,11 @@ export function createBackend(options: BackendOptions): Backend {
         })
         return { certificate }
       },
+      getDrillCatalog: () => drills.catalog(),
+      getDrill: () => ({ drill: drills.state() }),
+      // The operator is not identified until accounts exist (identity issue).
+      startDrill: ({ scenarioId }) => ({ drill: unwrap(drills.start(scenarioId, 'operator')) }),
+      stopDrill: () => ({ drill: unwrap(drills.stop()) }),
     },
     logger.child('api'),
   )
@@ -159,7 +209,9 @@ export function createBackend(options: BackendOptions): Backend {
         close: () => void peers.delete(peer),
       }
     },
+    writeTag,
     dispose: async () => {
+      drills.dispose()
       peers.clear()
       batcher.dispose()
       await acquisition?.dispose()

@@ -3,7 +3,9 @@ import packageJson from '../../../package.json'
 import type { SystemInfo } from '../../shared/api/contract'
 import type { Scheduler } from '../../shared/scheduler'
 import { startSimulatorFor, type RunningSimulator } from '../../sim'
+import { loadScenarioDirectory, type ScenarioLoad } from '../../sim/process'
 import { fieldDrivers } from '../field/drivers'
+import { trustOwnServerCertificate } from '../field/opcua-pki'
 import { describeError, type Logger } from '../log/logger'
 import { loadSiteFile } from '../site/load'
 import { createBackend, type Backend } from './backend'
@@ -14,6 +16,8 @@ export type ConsoleOptions = {
   dataDir: string
   /** Start the built-in simulator for the site's `simulated: true` sources. */
   simulate: boolean
+  /** The folder of drill scenarios (resources/scenarios unless the site brings its own). */
+  scenariosDir: string
   logger: Logger
   scheduler: Scheduler
 }
@@ -28,18 +32,55 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     for (const problem of loaded.problems) logger.error('site file problem', problem)
   }
   let simulator: RunningSimulator | null = null
+  let simulatorUnavailableReason =
+    'Drills need the built-in simulator, and this site has no source marked "simulated: true"'
   const siteProblems = loaded.ok ? [] : loaded.problems
   if (loaded.ok && options.simulate && loaded.site.sources.some((source) => source.simulated)) {
     try {
-      simulator = await startSimulatorFor(loaded.site.sources, {
+      simulator = await startSimulatorFor(loaded.site, {
         pkiDir: join(options.dataDir, 'sim-pki'),
+        log: logger.child('sim'),
       })
-      logger.info('simulator started', { endpoints: simulator.endpoints })
+      logger.info('simulator started', {
+        servers: simulator.servers.map(({ sourceId, endpoint, plants }) => ({
+          sourceId,
+          endpoint,
+          plants,
+        })),
+      })
     } catch (error) {
       // The console still opens; the simulated sources will show as disconnected with the reason.
       logger.error('simulator failed to start', { error: describeError(error) })
+      simulatorUnavailableReason = `The simulator did not start, so drills cannot run: ${describeError(error)}`
+    }
+    // The console started these servers itself, so their certificates need no engineer's check:
+    // a demo over SignAndEncrypt connects at once, with automatic acceptance still off for every
+    // other server.
+    for (const { sourceId, certificate } of simulator?.servers ?? []) {
+      if (!certificate) continue
+      const trusted = await trustOwnServerCertificate(options.dataDir, certificate)
+      if (trusted.ok) {
+        logger.info('trusted the simulator certificate', {
+          sourceId,
+          thumbprint: trusted.value.thumbprint,
+        })
+      } else {
+        logger.error('cannot trust the simulator certificate', { sourceId, error: trusted.error })
+      }
     }
   }
+  if (!options.simulate) {
+    simulatorUnavailableReason = 'The console was started without its simulator (--no-sim)'
+  }
+  // A missing or unreadable folder shows where drills would start, as a problem with the folder.
+  const scenarios = await loadScenarioDirectory(options.scenariosDir).catch(
+    (error: unknown): ScenarioLoad[] => {
+      const message = `the drill scenarios cannot be read: ${describeError(error)}`
+      logger.error(message, { dir: options.scenariosDir })
+      const problem = { file: options.scenariosDir, line: null, column: null, path: '', message }
+      return [{ ok: false, file: options.scenariosDir, problems: [problem] }]
+    },
+  )
   const backend = createBackend({
     mode: options.mode,
     version: packageJson.version,
@@ -50,6 +91,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     drivers: fieldDrivers,
     logger,
     scheduler: options.scheduler,
+    simulator: simulator && {
+      plant: simulator.plant,
+      sourceIds: new Set(simulator.servers.map((server) => server.sourceId)),
+    },
+    simulatorUnavailableReason,
+    scenarios,
   })
   return {
     backend,

@@ -11,6 +11,8 @@ export type EntryOptions = {
   dataDir: string
   port: number
   simulate: boolean
+  /** The folder of drill scenarios: the runbook's own by default, or a site's. */
+  scenariosDir: string
 }
 
 /** resources/ sits two folders above the bundle (out/main/*.js) and beside src/ in a checkout. */
@@ -23,7 +25,7 @@ export function resourcesFolder(): string {
   return candidates.find((folder) => existsSync(join(folder, 'demo-site.yaml'))) ?? candidates[0]!
 }
 
-/** `[--site FILE] [--data DIR] [--port N] [--no-sim]`, shared by `npm run serve` and the desktop backend. */
+/** `[--site FILE] [--data DIR] [--port N] [--no-sim] [--scenarios DIR]`, shared by `npm run serve` and the desktop backend. */
 export function parseEntryOptions(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -35,6 +37,7 @@ export function parseEntryOptions(
       data: { type: 'string' },
       port: { type: 'string' },
       'no-sim': { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
     },
     strict: true,
   })
@@ -49,5 +52,8 @@ export function parseEntryOptions(
     dataDir: values.data ? resolve(values.data) : defaultDataFolder(env),
     port,
     simulate: !values['no-sim'],
+    scenariosDir: values.scenarios
+      ? resolve(values.scenarios)
+      : join(resourcesFolder(), 'scenarios'),
   }
 }

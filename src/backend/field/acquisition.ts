@@ -22,6 +22,11 @@ export type Acquisition = {
   diagnostics: (sourceId: string) => Result<SourceDiagnostics>
   /** One raw register read on a Modbus source, for the byte-order helper. */
   readRegisters: (request: RawReadRequest) => Promise<Result<number[]>>
+  /**
+   * Writes one tag through its source's driver, in engineering units. No policy here: who may write
+   * what, and when, is decided by the caller (control, drills) before it gets this far.
+   */
+  write: (tagId: string, value: number | boolean) => Promise<Result<void>>
   dispose: () => Promise<void>
 }
 
@@ -168,6 +173,7 @@ export function startAcquisition(
   )
 
   for (const driver of drivers.values()) driver.start()
+  const tagById = new Map(site.tags.map((tag) => [tag.id, tag]))
 
   return {
     values: () => [...latest.values()],
@@ -186,6 +192,12 @@ export function startAcquisition(
       if (!driver.readRegisters)
         return fail('not-modbus', `Source "${sourceId}" is not a Modbus source`)
       return driver.readRegisters(request)
+    },
+    write: async (tagId, value) => {
+      const tag = tagById.get(tagId)
+      const driver = tag && drivers.get(tag.source)
+      if (!tag || !driver) return fail('unknown-tag', `There is no tag "${tagId}"`)
+      return driver.write(tag, value)
     },
     dispose: async () => {
       stopStaleCheck()

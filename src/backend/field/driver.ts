@@ -36,6 +36,13 @@ export type SourceDriver = {
    * connection. Absent on OPC UA drivers.
    */
   readRegisters?: (request: Omit<RawReadRequest, 'sourceId'>) => Promise<Result<number[]>>
+  /**
+   * Writes one value, in engineering units (the driver removes the tag's scale and encodes it), and
+   * resolves when the device has confirmed or refused it. DESIGN.md §4: a write is never queued
+   * while the source is disconnected (it fails at once) and never retried; reading back is the
+   * caller's job. Refusals name the tag and the reason.
+   */
+  write: (tag: Tag, value: number | boolean) => Promise<Result<void>>
 }
 
 export type DriverFactory<S extends Source = Source> = (

@@ -13,21 +13,25 @@ import {
   decodeBits,
   decodeRegisters,
   describeModbusException,
+  encodeBits,
+  encodeRegisters,
+  removeScale,
   type ModbusValue,
 } from '../../shared/field/codec'
 import type { ModbusFrame, SourceDiagnostics, SourceStats } from '../../shared/field/diagnostics'
 import type { SourceStatus, TagValue } from '../../shared/field/values'
-import { assertNever, fail, ok } from '../../shared/result'
+import { assertNever, fail, ok, type Result } from '../../shared/result'
 import { every, type Cancel } from '../../shared/scheduler'
 import type { Tag } from '../../shared/site/schema'
 import type { DriverContext, FieldSink, SourceDriver } from './driver'
 import { median } from '../../shared/statistics'
 import { describeError } from '../log/logger'
 
-// The polling engine shared by Modbus TCP and Modbus RTU. Both read the same block plan the same
-// way under the safety rules of DESIGN.md §4: every request has the client's timeout plus an outer
-// watchdog, nothing is left pending, a failed link is thrown away and rebuilt with backoff, and
-// exceptions only spoil the reads that raised them. They differ in how the link is opened (a TCP
+// The polling engine shared by Modbus TCP and Modbus RTU. Both read the same block plan, and write,
+// the same way under the safety rules of DESIGN.md §4: every request has the client's timeout plus
+// an outer watchdog, nothing is left pending, a failed link is thrown away and rebuilt with backoff,
+// exceptions only spoil the reads that raised them, and writes are never queued while disconnected
+// nor retried. They differ in how the link is opened (a TCP
 // socket, a serial port) and in what silence means (see ModbusPollerOptions.silence).
 //
 // Link states of one driver:
@@ -38,9 +42,9 @@ import { describeError } from '../log/logger'
 //        └── after backoff (0.5 s doubling to 10 s) ── disconnected
 //
 // Requests on one link go through one queue: one request on the wire at a time, whether it comes
-// from the poll or from readRegisters (Modbus over Serial Line v1.02 §2.4.1: the master has one
-// request outstanding and waits for its reply or its time-out; on TCP we keep the same discipline
-// because many gateways behind a TCP port are serial on the other side).
+// from the poll, from readRegisters or from a write (Modbus over Serial Line v1.02 §2.4.1: the
+// master has one request outstanding and waits for its reply or its time-out; on TCP we keep the
+// same discipline because many gateways behind a TCP port are serial on the other side).
 
 const initialBackoffMs = 500
 const maxBackoffMs = 10_000
@@ -94,17 +98,41 @@ export type ModbusPollerOptions = {
   quietMs?: number
 }
 
-type Answer =
-  | { kind: 'registers'; words: number[] }
-  | { kind: 'bits'; bits: boolean[] }
-  | { kind: 'exception'; code: number }
+/** What a device sends back when it carried a request out. */
+type ReadData = { kind: 'registers'; words: number[] } | { kind: 'bits'; bits: boolean[] }
+type Written = { kind: 'written' }
+type Reply = ReadData | Written
 
-type ReadOutcome =
-  | Answer
+type Answer = ReadData | { kind: 'exception'; code: number }
+
+type Outcome<R extends Reply> =
+  | R
+  | { kind: 'exception'; code: number }
   /** No usable answer; the link itself may be fine (a time-out, a garbled frame). */
   | { kind: 'silent'; reason: string }
   /** The link is gone or in an unknown state; the session has been ended. */
   | { kind: 'lost'; reason: string }
+
+type ReadOutcome = Outcome<ReadData>
+
+/** What the traffic log and the block diagnostics keep of a request. */
+type RequestFrame = {
+  unitId: number
+  functionCode: number
+  /** The request PDU in hex, as sent. */
+  pdu: string
+  /** The planned block a poll read is for: its last error is shown in the Connections view. */
+  block: ReadBlock | null
+}
+
+/** One request to put on the wire: a block read or a write. */
+type WireRequest<R extends Reply> = RequestFrame & {
+  /** "a read of holding 100–111 (unit 1)", for reasons an operator reads. */
+  what: string
+  send: (client: ModbusRTU, reply: (error: unknown, answer?: R) => void) => void
+  /** The response PDU as the device sent it, for the traffic log. */
+  responsePdu: (answer: R) => string
+}
 
 /** One opened link, from the open attempt until it is released. */
 type Session = {
@@ -443,29 +471,40 @@ export function createModbusPoller(
       current.endListeners.add(done)
     })
 
-  /**
-   * `silence` says what an unanswered request means; the byte-order helper passes 'unit' so an
-   * engineer asking about a unit id a gateway does not serve cannot take the whole link down.
-   */
+  /** Reads a block: the poll passes the planned block, the byte-order helper an ad-hoc one. */
   const read = (
     current: Session,
     block: ReadBlock,
     silence: ModbusPollerOptions['silence'] = options.silence,
-  ): Promise<ReadOutcome> =>
+  ): Promise<ReadOutcome> => exchange(current, readRequest(block), silence)
+
+  /**
+   * Puts one request on the wire when every request queued before it has finished. `silence` says
+   * what an unanswered request means; the byte-order helper passes 'unit' so an engineer asking
+   * about a unit id a gateway does not serve cannot take the whole link down.
+   */
+  const exchange = <R extends Reply>(
+    current: Session,
+    request: WireRequest<R>,
+    silence: ModbusPollerOptions['silence'] = options.silence,
+  ): Promise<Outcome<R>> =>
     exclusive(current, async () => {
-      const outcome = await transact(current, block)
+      const outcome = await transact(current, request)
       if (outcome.kind === 'lost' || (outcome.kind === 'silent' && silence === 'connection')) {
         endSession(current, outcome.reason)
-        return { kind: 'lost', reason: outcome.reason } satisfies ReadOutcome
+        return { kind: 'lost', reason: outcome.reason } satisfies Outcome<R>
       }
       if (outcome.kind === 'silent') await pause(current, quietMs)
       return outcome
     })
 
   /** One request and its answer. Always settles: answer, client error, lost link or watchdog. */
-  const transact = (current: Session, block: ReadBlock): Promise<ReadOutcome> =>
+  const transact = <R extends Reply>(
+    current: Session,
+    request: WireRequest<R>,
+  ): Promise<Outcome<R>> =>
     new Promise((resolve) => {
-      const what = describeBlock(block)
+      const { what } = request
       const client = current.client
       if (!client || current.ended) {
         resolve({ kind: 'lost', reason: `not connected to ${endpoint}` })
@@ -474,21 +513,22 @@ export function createModbusPoller(
       let settled = false
       let cancelWatchdog: Cancel = () => {}
       const sentAt = performance.now()
-      const finish = (outcome: ReadOutcome, timedOut = false): void => {
+      const finish = (outcome: Outcome<R>, timedOut = false): void => {
         if (settled) return
         settled = true
         cancelWatchdog()
         current.endListeners.delete(onEnd)
-        diagnostics.answer(block, outcome, performance.now() - sentAt, timedOut)
+        const response =
+          outcome.kind === 'exception' || outcome.kind === 'silent' || outcome.kind === 'lost'
+            ? null
+            : request.responsePdu(outcome)
+        diagnostics.answer(request, outcome, response, performance.now() - sentAt, timedOut)
         resolve(outcome)
       }
       const onEnd = (reason: string): void => finish({ kind: 'lost', reason })
       cancelWatchdog = scheduler.after(watchdogMs, () =>
         finish(
-          {
-            kind: 'lost',
-            reason: `no answer within ${watchdogMs} ms to a read of ${what} (watchdog)`,
-          },
+          { kind: 'lost', reason: `no answer within ${watchdogMs} ms to ${what} (watchdog)` },
           true,
         ),
       )
@@ -499,39 +539,24 @@ export function createModbusPoller(
         if (typeof code === 'number') finish({ kind: 'exception', code })
         else if (errno === 'ETIMEDOUT') {
           finish(
-            {
-              kind: 'silent',
-              reason: `no answer within ${source.timeoutMs} ms to a read of ${what}`,
-            },
+            { kind: 'silent', reason: `no answer within ${source.timeoutMs} ms to ${what}` },
             true,
           )
         } else if (describeError(error) === 'Port Not Open') {
           finish({ kind: 'lost', reason: `not connected to ${endpoint}` })
         } else {
-          finish({
-            kind: 'silent',
-            reason: `garbled reply to a read of ${what}: ${describeError(error)}`,
-          })
+          finish({ kind: 'silent', reason: `garbled reply to ${what}: ${describeError(error)}` })
         }
       }
-      const onRegisters: ReplyCallback<number[]> = (error, result) => {
-        if (error || !result) onFailure(error)
-        else finish({ kind: 'registers', words: result.data })
-      }
-      const onBits: ReplyCallback<boolean[]> = (error, result) => {
-        if (error || !result) onFailure(error)
-        else finish({ kind: 'bits', bits: result.data })
-      }
       current.link?.discardInput?.()
-      diagnostics.request(block)
+      diagnostics.request(request)
       // The callback API (not the promise one) so a request dropped by destroy() leaves no promise
       // behind in the library; the unit id goes with each request instead of living in setID.
       try {
-        const { unitId, start, count } = block
-        if (block.table === 'coil') client.writeFC1(unitId, start, count, onBits)
-        else if (block.table === 'discrete') client.writeFC2(unitId, start, count, onBits)
-        else if (block.table === 'holding') client.writeFC3(unitId, start, count, onRegisters)
-        else client.writeFC4(unitId, start, count, onRegisters)
+        request.send(client, (error, answer) => {
+          if (error || !answer) onFailure(error)
+          else finish(answer)
+        })
       } catch (error) {
         onFailure(error)
       }
@@ -558,12 +583,17 @@ export function createModbusPoller(
     })
   }
 
+  /** Why nothing can be sent now: no link, or not yet one the device has answered on. */
+  const notConnected = (): string => {
+    const why = status?.lastError ? `: ${status.lastError}` : ''
+    return `${endpoint} is not connected${why}`
+  }
+
   const readRegisters: NonNullable<SourceDriver['readRegisters']> = async (request) => {
     const current = session
     // Nothing waits for a connection: an engineer at the byte-order helper wants to know now.
     if (!current || !current.client || current.ended) {
-      const why = status?.lastError ? `: ${status.lastError}` : ''
-      return fail('not-connected', `${endpoint} is not connected${why}`)
+      return fail('not-connected', notConnected())
     }
     const block: ReadBlock = {
       unitId: request.unitId ?? source.unitId,
@@ -590,6 +620,56 @@ export function createModbusPoller(
         return fail('no-answer', outcome.reason)
       default:
         return assertNever(outcome, 'read outcome')
+    }
+  }
+
+  /**
+   * DESIGN.md §4: a write goes out only on a link the device has answered on (never queued while
+   * disconnected, nothing waits for a connection), takes its place in the request queue behind the
+   * poll, has the reads' timeout and watchdog, and is sent once: a write that got no answer may or
+   * may not have reached the device, and only reading it back can tell, which is the caller's job.
+   */
+  const write: SourceDriver['write'] = async (tag, value) => {
+    if (tag.source !== source.id) {
+      return fail('wrong-source', `${tag.id} belongs to source ${tag.source}, not ${source.id}`)
+    }
+    const planned = planWrite(tag, value, source.unitId)
+    if (!planned.ok) return planned
+    const current = session
+    if (!current || !current.client || current.ended || !current.answered) {
+      return fail('not-connected', `${tag.id} was not written: ${notConnected()}`)
+    }
+    const request = planned.value
+    // A write still queued when the link went away never left: say so, rather than "maybe".
+    let sent = false
+    const outcome = await exchange(current, {
+      ...request,
+      send: (client, reply) => {
+        sent = true
+        request.send(client, reply)
+      },
+    })
+    if (outcome.kind === 'lost' && !sent) {
+      return fail('not-connected', `${tag.id} was not written: ${outcome.reason}`)
+    }
+    switch (outcome.kind) {
+      case 'written':
+        markAnswered(current)
+        return ok(undefined)
+      case 'exception':
+        markAnswered(current)
+        return fail(
+          'modbus-exception',
+          `${tag.id}: the device refused ${request.what}: ${describeModbusException(outcome.code)}`,
+        )
+      case 'silent':
+      case 'lost':
+        return fail(
+          'no-answer',
+          `${tag.id}: ${outcome.reason}; the write may or may not have taken effect, read the value back before writing again`,
+        )
+      default:
+        return assertNever(outcome, 'write outcome')
     }
   }
 
@@ -635,6 +715,179 @@ export function createModbusPoller(
       },
     }),
     readRegisters,
+    write,
+  }
+}
+
+/** The read of a block: FC1–FC4 by table (Modbus Application Protocol v1.1b3 §6.1–§6.4). */
+function readRequest(block: ReadBlock): WireRequest<ReadData> {
+  const { unitId, table, start, count } = block
+  return {
+    unitId,
+    functionCode: functionCode(table),
+    pdu: requestPdu(block),
+    block,
+    what: `a read of ${describeBlock(block)}`,
+    responsePdu: (answer) => responsePdu(block, answer),
+    send: (client, reply) => {
+      const onRegisters: ReplyCallback<number[]> = (error, result) =>
+        reply(error, error || !result ? undefined : { kind: 'registers', words: result.data })
+      const onBits: ReplyCallback<boolean[]> = (error, result) =>
+        reply(error, error || !result ? undefined : { kind: 'bits', bits: result.data })
+      if (table === 'coil') client.writeFC1(unitId, start, count, onBits)
+      else if (table === 'discrete') client.writeFC2(unitId, start, count, onBits)
+      else if (table === 'holding') client.writeFC3(unitId, start, count, onRegisters)
+      else client.writeFC4(unitId, start, count, onRegisters)
+    },
+  }
+}
+
+/** Modbus Application Protocol v1.1b3 §6.5, §6.6, §6.12: write single coil, register, registers. */
+const writeCoilCode = 0x05
+const writeRegisterCode = 0x06
+const writeRegistersCode = 0x10
+
+/**
+ * The request that writes `value` (engineering units) to a tag: its scale removed, encoded as its
+ * address says, FC5 for a coil, FC6 for one holding register, FC16 for several. Refused here, with
+ * the reason, is what cannot be written safely: read-only tables, and a bit inside a holding
+ * register, which would need a read-modify-write of the whole register (a change the PLC makes to
+ * the other bits in between would be undone) or a mask write (FC22) that many devices lack.
+ */
+function planWrite(
+  tag: Tag,
+  value: number | boolean,
+  defaultUnitId: number,
+): Result<WireRequest<Written>> {
+  const address = tag.address
+  if (!address) return fail('not-modbus', `${tag.id} has no Modbus address`)
+  const unitId = address.unitId ?? defaultUnitId
+  const where = (count: number) =>
+    describeBlock({ unitId, table: address.table, start: address.offset, count })
+  const refuse = (why: string) => fail('not-writable', `${tag.id} cannot be written: ${why}`)
+  switch (address.table) {
+    case 'input':
+    case 'discrete':
+      return refuse(
+        `${address.table === 'input' ? 'input registers' : 'discrete inputs'} are read-only (${where(1)})`,
+      )
+    case 'holding':
+      if (address.bit !== undefined) {
+        return refuse(
+          `it is bit ${address.bit} of ${where(1)}; writing it would overwrite the register's other bits`,
+        )
+      }
+      break
+    case 'coil':
+      break
+    default:
+      return assertNever(address.table, 'table')
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return fail('invalid-value', `${tag.id}: ${value} is not a finite number`)
+  }
+  let encoded: { bits: boolean[] } | { words: number[] }
+  try {
+    encoded =
+      address.table === 'coil'
+        ? { bits: encodeBits(address, value) }
+        : { words: encodeRegisters(address, removeScale(value, tag.scale)) }
+  } catch (error) {
+    return fail('invalid-value', `${tag.id}: ${value} cannot be written: ${describeError(error)}`)
+  }
+  const shown = `${value}${typeof value === 'number' && tag.unit ? ` ${tag.unit}` : ''}`
+  if ('bits' in encoded) {
+    return ok(coilWrite(unitId, address.offset, encoded.bits[0] === true, shown, where(1)))
+  }
+  return ok(
+    registerWrite(unitId, address.offset, encoded.words, shown, where(encoded.words.length)),
+  )
+}
+
+/**
+ * A write's answer echoes the request (§6.5, §6.6, §6.12). modbus-serial does not compare the echo
+ * with what was sent; one that names another address or value answers some other request, and is
+ * treated as a garbled reply.
+ */
+type WriteCallback<T> = (error: unknown, result: T | undefined) => void
+
+function coilWrite(
+  unitId: number,
+  offset: number,
+  state: boolean,
+  shown: string,
+  where: string,
+): WireRequest<Written> {
+  // FC5 sends ON as FF 00 and OFF as 00 00, and the device echoes the request.
+  const pdu = hex([writeCoilCode, offset >> 8, offset & 0xff, state ? 0xff : 0x00, 0x00])
+  return {
+    unitId,
+    functionCode: writeCoilCode,
+    pdu,
+    block: null,
+    what: `a write of ${shown} to ${where}`,
+    responsePdu: () => pdu,
+    send: (client, reply) => {
+      const onEcho: WriteCallback<{ address: number; state: boolean }> = (error, result) => {
+        if (error || !result) reply(error)
+        else if (result.address !== offset || result.state !== state) {
+          reply(new Error(`the device echoed coil ${result.address} = ${result.state}`))
+        } else reply(null, { kind: 'written' })
+      }
+      client.writeFC5(unitId, offset, state, onEcho)
+    },
+  }
+}
+
+function registerWrite(
+  unitId: number,
+  offset: number,
+  words: number[],
+  shown: string,
+  where: string,
+): WireRequest<Written> {
+  const what = `a write of ${shown} to ${where}`
+  const [word] = words
+  if (words.length === 1 && word !== undefined) {
+    const pdu = hex([writeRegisterCode, offset >> 8, offset & 0xff, word >> 8, word & 0xff])
+    return {
+      unitId,
+      functionCode: writeRegisterCode,
+      pdu,
+      block: null,
+      what,
+      responsePdu: () => pdu,
+      send: (client, reply) => {
+        const onEcho: WriteCallback<{ address: number; value: number }> = (error, result) => {
+          if (error || !result) reply(error)
+          else if (result.address !== offset || result.value !== word) {
+            reply(new Error(`the device echoed register ${result.address} = ${result.value}`))
+          } else reply(null, { kind: 'written' })
+        }
+        client.writeFC6(unitId, offset, word, onEcho)
+      },
+    }
+  }
+  const count = words.length
+  const head = [writeRegistersCode, offset >> 8, offset & 0xff, count >> 8, count & 0xff]
+  const data = words.flatMap((value) => [value >> 8, value & 0xff])
+  return {
+    unitId,
+    functionCode: writeRegistersCode,
+    pdu: hex([...head, data.length, ...data]),
+    block: null,
+    what,
+    // The answer echoes the starting address and the quantity written (§6.12).
+    responsePdu: () => hex(head),
+    send: (client, reply) => {
+      const onEcho: WriteCallback<{ address: number; length: number }> = (error, result) => {
+        if (error || !result) reply(error)
+        else if (result.address !== offset || result.length !== count) {
+          reply(new Error(`the device echoed ${result.length} registers from ${result.address}`))
+        } else reply(null, { kind: 'written' })
+      }
+      client.writeFC16(unitId, offset, words, onEcho)
+    },
   }
 }
 
@@ -660,36 +913,44 @@ function createDiagnostics(now: () => number) {
   }
 
   return {
-    request: (block: ReadBlock): void => {
+    request: (request: RequestFrame): void => {
       const at = now()
       requests++
       firstRequestAt ??= at
       requestTimes.push(at)
       prune(at)
-      frame({ ts: at, direction: 'request', unitId: block.unitId, hex: requestPdu(block) })
+      frame({ ts: at, direction: 'request', unitId: request.unitId, hex: request.pdu })
     },
-    answer: (block: ReadBlock, outcome: ReadOutcome, elapsedMs: number, timedOut: boolean) => {
+    /** `response` is the response PDU in hex when the device carried the request out. */
+    answer: (
+      request: RequestFrame,
+      outcome: Outcome<Reply>,
+      response: string | null,
+      elapsedMs: number,
+      timedOut: boolean,
+    ) => {
       const at = now()
-      const unitId = block.unitId
-      if (outcome.kind === 'registers' || outcome.kind === 'bits' || outcome.kind === 'exception') {
+      const { unitId, block } = request
+      if (outcome.kind !== 'silent' && outcome.kind !== 'lost') {
         roundTrips.push(elapsedMs)
         if (roundTrips.length > roundTripSize) roundTrips.shift()
       }
       switch (outcome.kind) {
         case 'registers':
         case 'bits':
-          blockErrors.set(block, null)
-          frame({ ts: at, direction: 'response', unitId, hex: responsePdu(block, outcome) })
+        case 'written':
+          if (block) blockErrors.set(block, null)
+          frame({ ts: at, direction: 'response', unitId, hex: response ?? '' })
           return
         case 'exception': {
           errors++
           const words = describeModbusException(outcome.code)
-          blockErrors.set(block, `${words} at ${describeBlock(block)}`)
+          if (block) blockErrors.set(block, `${words} at ${describeBlock(block)}`)
           frame({
             ts: at,
             direction: 'error',
             unitId,
-            hex: hex([functionCode(block.table) | 0x80, outcome.code]),
+            hex: hex([request.functionCode | 0x80, outcome.code]),
             note: words,
           })
           return
@@ -699,11 +960,11 @@ function createDiagnostics(now: () => number) {
           errors++
           unanswered++
           if (timedOut) timeouts++
-          blockErrors.set(block, outcome.reason)
+          if (block) blockErrors.set(block, outcome.reason)
           frame({ ts: at, direction: 'error', unitId, hex: '', note: outcome.reason })
           return
         default:
-          return assertNever(outcome, 'read outcome')
+          return assertNever(outcome, 'outcome')
       }
     },
     blockError: (block: ReadBlock, reason: string): void => void blockErrors.set(block, reason),

@@ -153,6 +153,45 @@ export async function trustRejectedCertificate(
   } finally {
     await shared?.release()
   }
+  notifyTrusted(pkiDir)
+  return ok({ ...candidate.info, status: 'trusted' })
+}
+
+/**
+ * Trusts a server certificate without an engineer's check, for the one case where none is needed:
+ * the console started that server itself (the simulator of a demo site or drill), and the
+ * certificate came from it in this process, never over the network. Trusting one that is already
+ * trusted changes nothing; one that was refused earlier moves out of rejected/.
+ */
+export async function trustOwnServerCertificate(
+  dataDir: string,
+  certificate: Buffer,
+): Promise<Result<CertificateInfo>> {
+  const pkiDir = pkiFolder(dataDir)
+  let info: CertificateInfo
+  try {
+    info = describeCertificate(certificate, 'trusted')
+  } catch (error) {
+    return fail('invalid-certificate', `not a certificate: ${describeError(error)}`)
+  }
+  let shared: SharedCertificateManager | null = null
+  try {
+    shared = await acquireCertificateManager(pkiDir)
+    await shared.manager.trustCertificate(derOf(certificate))
+  } catch (error) {
+    return fail(
+      'trust-failed',
+      `cannot trust ${info.subject} (${info.thumbprint}) in ${pkiDir}: ${describeError(error)}`,
+    )
+  } finally {
+    await shared?.release()
+  }
+  notifyTrusted(pkiDir)
+  return ok(info)
+}
+
+/** Drivers of this store that wait to retry are told, and retry now instead of after a backoff. */
+function notifyTrusted(pkiDir: string): void {
   for (const listener of [...(trustListeners.get(pkiDir) ?? [])]) {
     try {
       listener()
@@ -160,7 +199,6 @@ export async function trustRejectedCertificate(
       // A listener's trouble is its own; the certificate is trusted either way.
     }
   }
-  return ok({ ...candidate.info, status: 'trusted' })
 }
 
 /** DER of a certificate file's content (node-opcua's manager takes DER). */

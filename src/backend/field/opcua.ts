@@ -17,8 +17,12 @@ import {
   TimestampsToReturn,
   UInt64ToBigInt,
   UserTokenType,
+  Variant,
   VariableIds,
   VariantArrayType,
+  coerceInt64,
+  coerceUInt64,
+  findBasicDataType,
   resolveNodeId,
   type ClientSecureChannelLayer,
   type ClientSession,
@@ -27,15 +31,15 @@ import {
   type NodeId,
   type StatusCode,
   type UserIdentityInfo,
-  type Variant,
 } from 'node-opcua'
 import type { CertificateInfo, SourceDiagnostics } from '../../shared/field/diagnostics'
-import { applyScale } from '../../shared/field/codec'
+import { applyScale, removeScale } from '../../shared/field/codec'
 import type { Quality, TagValue } from '../../shared/field/values'
+import { fail, ok, type Result } from '../../shared/result'
 import type { Cancel, Scheduler } from '../../shared/scheduler'
 import type { OpcUaSource, Tag } from '../../shared/site/schema'
 import { describeError, type Logger } from '../log/logger'
-import type { DriverFactory } from './driver'
+import type { DriverFactory, SourceDriver } from './driver'
 import {
   acquireCertificateManager,
   certificateTrustStatus,
@@ -137,6 +141,8 @@ type Connection = {
   lastProbeAt: number
   probing: boolean
   detach: Array<() => void>
+  /** The built-in type of each node written on this connection, by node id (Part 3 §5.6.2). */
+  dataTypes: Map<string, DataType>
 }
 
 const securityModes: Record<OpcUaSource['securityMode'], MessageSecurityMode> = {
@@ -442,6 +448,7 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       lastProbeAt: scheduler.now(),
       probing: false,
       detach: [],
+      dataTypes: new Map(),
     }
     connection = current
     countRequests(current)
@@ -719,6 +726,8 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       current.repairing = false
       const now = scheduler.now()
       for (const slot of current.slots) slot.lastHeardAt = now
+      // A server that restarted may run a new program with other types: ask again before writing.
+      current.dataTypes.clear()
       reportStatus('connected', null)
       void afterRepair(current)
     }
@@ -858,6 +867,110 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
     }
   }
 
+  /**
+   * DESIGN.md §4: one Write (Part 4 §5.10.4) of the tag's node, now or not at all. Without a working
+   * session nothing is sent (node-opcua would hold the request and replay it after a repair, long
+   * after the operator decided), and a write that fails is never sent again. The node's DataType
+   * is read once per connection, so the value travels in the type the server expects.
+   */
+  const write: SourceDriver['write'] = (tag, value) => {
+    const current = connection
+    const session = current?.session
+    if (
+      disposed ||
+      !current ||
+      !session ||
+      current.closing ||
+      current.repairing ||
+      session.isReconnecting ||
+      status?.state !== 'connected'
+    ) {
+      const why = status?.lastError ? ` (${status.lastError})` : ''
+      return Promise.resolve(
+        fail('not-connected', `${tag.id}: not written: ${source.endpoint} is not connected${why}`),
+      )
+    }
+    const parsed = parseNodeId(tag)
+    if (!('nodeId' in parsed)) {
+      return Promise.resolve(fail('invalid-node', `${tag.id}: not written: ${parsed.reason}`))
+    }
+    const { nodeId } = parsed
+    let raw: number | boolean | string
+    try {
+      raw = removeScale(value, tag.scale)
+    } catch (error) {
+      return Promise.resolve(
+        fail('invalid-scale', `${tag.id}: not written: ${plainMessage(error)}`),
+      )
+    }
+
+    // Once the deadline has passed the caller has its answer: a late DataType must not lead to a
+    // write nobody waits for any more.
+    let abandoned = false
+    let sent = false
+    const attempt = async (): Promise<Result<void>> => {
+      const key = nodeId.toString()
+      let dataType = current.dataTypes.get(key)
+      if (dataType === undefined) {
+        const read = await session.read({ nodeId, attributeId: AttributeIds.DataType })
+        if (!read.statusCode.isGood()) {
+          return fail(
+            'refused',
+            `${tag.id}: not written: the server refused to read the data type of ${key}: ${read.statusCode.name}`,
+          )
+        }
+        dataType = await findBasicDataType(session, read.value.value as NodeId)
+        current.dataTypes.set(key, dataType)
+      }
+      if (abandoned) return fail('no-answer', `${tag.id}: not written: abandoned`)
+      const encoded = toVariant(raw, dataType)
+      if ('problem' in encoded) {
+        return fail('wrong-type', `${tag.id}: not written: ${key} ${encoded.problem}`)
+      }
+      sent = true
+      const statusCode = await session.write({
+        nodeId,
+        attributeId: AttributeIds.Value,
+        value: { value: encoded.variant },
+      })
+      return statusCode.isGood()
+        ? ok(undefined)
+        : fail('refused', `${tag.id}: the server refused the write: ${statusCode.name}`)
+    }
+    // Whether a write that got no answer was applied cannot be known from here.
+    const unknownOutcome = (what: string): Result<void> =>
+      sent
+        ? fail(
+            'no-answer',
+            `${tag.id}: ${what}; the server may or may not have applied it: read the value back before writing again`,
+          )
+        : fail('no-answer', `${tag.id}: not written: ${what}`)
+
+    return new Promise<Result<void>>((resolve) => {
+      const settle = (result: Result<void>): void => {
+        if (result.ok) logger.info('written', { tag: tag.id, value })
+        else logger.warn('write failed', { tag: tag.id, value, error: result.error.message })
+        resolve(result)
+      }
+      const cancel = scheduler.after(operationTimeoutMs, () => {
+        abandoned = true
+        settle(unknownOutcome(`no answer within ${operationTimeoutMs / 1000} s`))
+      })
+      attempt().then(
+        (result) => {
+          if (abandoned) return
+          cancel()
+          settle(result)
+        },
+        (error: unknown) => {
+          if (abandoned) return
+          cancel()
+          settle(unknownOutcome(`the request failed: ${plainMessage(error)}`))
+        },
+      )
+    })
+  }
+
   const sessionState = (current: Connection | null): string => {
     if (!current) return status?.state === 'disconnected' ? 'closed' : 'none'
     if (current.closing) return 'closing'
@@ -903,6 +1016,7 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       attempt = connect()
     },
     diagnostics,
+    write,
     dispose: () => {
       disposal ??= (async () => {
         disposed = true
@@ -1038,6 +1152,63 @@ function parseNodeId(tag: Tag): { nodeId: NodeId } | { reason: string } {
     // Part 6 §5.3.1.10 gives the string form, e.g. ns=2;s=Header.Pressure or ns=3;i=1001.
     return { reason: `BadNodeIdInvalid: "${tag.nodeId}" is not a node id (${plainMessage(error)})` }
   }
+}
+
+/** What each integer DataType holds; 64-bit ones as far as a number is exact (2^53). */
+const integerRanges: Partial<Record<DataType, readonly [number, number]>> = {
+  [DataType.SByte]: [-0x80, 0x7f],
+  [DataType.Byte]: [0, 0xff],
+  [DataType.Int16]: [-0x8000, 0x7fff],
+  [DataType.UInt16]: [0, 0xffff],
+  [DataType.Int32]: [-0x80000000, 0x7fffffff],
+  [DataType.UInt32]: [0, 0xffffffff],
+  [DataType.Int64]: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  [DataType.UInt64]: [0, Number.MAX_SAFE_INTEGER],
+}
+
+/** The largest finite Float (IEEE 754 single precision). */
+const maxFloat = 3.4028234663852886e38
+
+/**
+ * A raw value as a Variant of the node's built-in type. Integers are rounded to the nearest
+ * (removing a scale leaves 191.49999…) and refused when out of range, never wrapped or clamped: a
+ * wrapped setpoint is a wrong setpoint.
+ */
+function toVariant(
+  value: number | boolean | string,
+  dataType: DataType,
+): { variant: Variant } | { problem: string } {
+  const typeName = DataType[dataType] ?? `DataType ${dataType}`
+  if (dataType === DataType.Boolean) {
+    return typeof value === 'boolean'
+      ? { variant: new Variant({ dataType, value }) }
+      : { problem: `holds a Boolean, not ${JSON.stringify(value)}` }
+  }
+  const range = integerRanges[dataType]
+  if (dataType !== DataType.Float && dataType !== DataType.Double && !range) {
+    return { problem: `holds a ${typeName}, which the console does not write` }
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return { problem: `holds a ${typeName}, not ${JSON.stringify(value)}` }
+  }
+  if (!range) {
+    if (dataType === DataType.Float && Math.abs(value) > maxFloat) {
+      return { problem: `holds a Float, and ${value} is beyond its range` }
+    }
+    return { variant: new Variant({ dataType, value }) }
+  }
+  const rounded = Math.round(value)
+  const [low, high] = range
+  if (rounded < low || rounded > high) {
+    return { problem: `holds a ${typeName} (${low} to ${high}); ${value} does not fit` }
+  }
+  if (dataType === DataType.Int64) {
+    return { variant: new Variant({ dataType, value: coerceInt64(rounded) }) }
+  }
+  if (dataType === DataType.UInt64) {
+    return { variant: new Variant({ dataType, value: coerceUInt64(rounded) }) }
+  }
+  return { variant: new Variant({ dataType, value: rounded }) }
 }
 
 /** Part 4 §7.34.1: the two top bits of a StatusCode are its severity (00 good, 01 uncertain). */

@@ -6,6 +6,7 @@ import {
 } from '../field/diagnostics'
 import { sourceStatusSchema, tagValueSchema } from '../field/values'
 import { fileProblemSchema } from '../file-problem'
+import { drillCatalogSchema, drillStateSchema } from '../drills/drill'
 
 // The one contract between renderer and backend (DESIGN.md §3.1). Each request channel has a request
 // and a response schema; each push stream has an event schema. Transports (MessagePort in Electron,
@@ -83,12 +84,24 @@ export const requests = {
     }),
     response: z.object({ certificate: certificateInfoSchema }),
   },
+  /** The runbook scenarios a drill can run, and whether this site can run drills at all. */
+  getDrillCatalog: { request: empty, response: drillCatalogSchema },
+  /** The running drill, or the last one with its debrief; null before the first. */
+  getDrill: { request: empty, response: z.object({ drill: drillStateSchema.nullable() }) },
+  startDrill: {
+    request: z.strictObject({ scenarioId: z.string().min(1).max(200) }),
+    response: z.object({ drill: drillStateSchema }),
+  },
+  /** Ends the running drill early; its debrief comes back with it. */
+  stopDrill: { request: empty, response: z.object({ drill: drillStateSchema }) },
 } as const
 
 export const events = {
   /** Latest value per changed tag, at most one batch per frame's worth of time. */
   values: z.object({ values: z.array(tagValueSchema) }),
   sources: z.object({ sources: z.array(sourceStatusSchema) }),
+  /** A drill started, moved on, or ended. */
+  drill: z.object({ drill: drillStateSchema }),
 } as const
 
 export type RequestChannel = keyof typeof requests

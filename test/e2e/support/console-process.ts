@@ -68,11 +68,64 @@ export async function startConsoleProcess(options: {
 
 /** A copy of the demo site on free ports, so tests never collide with a console someone is running. */
 export async function demoSiteOnFreePorts(): Promise<string> {
-  const [modbusPort, opcuaPort] = [await findFreePort(), await findFreePort()]
-  const text = readFileSync('resources/demo-site.yaml', 'utf8')
-    .replace('port: 15020', `port: ${modbusPort}`)
-    .replace('opc.tcp://127.0.0.1:14840', `opc.tcp://127.0.0.1:${opcuaPort}`)
+  let text = readFileSync('resources/demo-site.yaml', 'utf8').replace(
+    'port: 15020',
+    `port: ${await findFreePort()}`,
+  )
+  for (const port of ['14840', '14841']) {
+    text = text.replace(
+      `opc.tcp://127.0.0.1:${port}`,
+      `opc.tcp://127.0.0.1:${await findFreePort()}`,
+    )
+  }
   const file = join(mkdtempSync(join(tmpdir(), 'pilot-light-site-')), 'demo-site.yaml')
   writeFileSync(file, text)
   return file
+}
+
+export type SimProcess = {
+  /** What the simulator printed: its endpoints, then scenario steps. */
+  stdout: () => string
+  stop: () => Promise<void>
+}
+
+/**
+ * Starts `out/main/sim.js` (what `npm run sim` runs) and resolves once it has printed its endpoints,
+ * for tests that need a simulator the console did not start itself.
+ */
+export async function startSimProcess(args: string[]): Promise<SimProcess> {
+  const child = spawn(process.execPath, ['out/main/sim.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the simulator was not ready within 30 s; stderr: ${stderr}`)),
+      30_000,
+    )
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (stdout.includes('Press Ctrl+C to stop.')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the simulator exited with ${code}; stderr: ${stderr}`))
+    })
+  })
+  return {
+    stdout: () => stdout,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
 }

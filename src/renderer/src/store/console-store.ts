@@ -2,6 +2,7 @@ import { create } from 'zustand'
 import type { LinkState, PilotLightApi } from '../../../shared/api/client'
 import type { SystemInfo, TagInfo } from '../../../shared/api/contract'
 import type { SourceStatus, TagValue } from '../../../shared/field/values'
+import type { DrillState } from '../../../shared/drills/drill'
 
 export type ConsoleState = {
   link: LinkState
@@ -10,6 +11,8 @@ export type ConsoleState = {
   tags: TagInfo[]
   values: Record<string, TagValue>
   sources: SourceStatus[]
+  /** The running drill, or the last one with its debrief; null before the first. */
+  drill: DrillState | null
   /** The last request that failed, shown to the operator rather than swallowed. */
   loadError: string | null
 }
@@ -21,8 +24,13 @@ export const useConsole = create<ConsoleState>(() => ({
   tags: [],
   values: {},
   sources: [],
+  drill: null,
   loadError: null,
 }))
+
+/** True while a drill runs: the whole console says DRILL. */
+export const useDrillRunning = (): boolean =>
+  useConsole((state) => state.drill?.status === 'running')
 
 /** One store update per batch (DESIGN.md §3.1): the whole batch lands in a single render. */
 export function applyValueBatch(batch: TagValue[]): void {
@@ -34,24 +42,26 @@ export function applyValueBatch(batch: TagValue[]): void {
 }
 
 async function loadEverything(api: PilotLightApi): Promise<void> {
-  const [info, tags, values, sources] = await Promise.all([
+  const [info, tags, values, sources, drill] = await Promise.all([
     api.getSystemInfo({}),
     api.getTags({}),
     api.getValues({}),
     api.getSources({}),
+    api.getDrill({}),
   ])
-  const failed = [info, tags, values, sources].find((result) => !result.ok)
+  const failed = [info, tags, values, sources, drill].find((result) => !result.ok)
   if (failed && !failed.ok) {
     useConsole.setState({ loadError: failed.error.message })
     return
   }
-  if (!info.ok || !tags.ok || !values.ok || !sources.ok) return
+  if (!info.ok || !tags.ok || !values.ok || !sources.ok || !drill.ok) return
   useConsole.setState({
     info: info.value,
     plants: tags.value.plants,
     tags: tags.value.tags,
     values: Object.fromEntries(values.value.values.map((value) => [value.tagId, value])),
     sources: sources.value.sources,
+    drill: drill.value.drill,
     loadError: null,
   })
 }
@@ -61,6 +71,7 @@ export function bindConsole(api: PilotLightApi): () => void {
   const unsubscribe = [
     api.onEvent('values', ({ values }) => applyValueBatch(values)),
     api.onEvent('sources', ({ sources }) => useConsole.setState({ sources })),
+    api.onEvent('drill', ({ drill }) => useConsole.setState({ drill })),
     api.onLink((link) => {
       useConsole.setState({ link })
       if (link.status === 'connected') void loadEverything(api)

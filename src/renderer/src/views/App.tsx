@@ -1,12 +1,14 @@
 import { useState } from 'react'
 import { Connections } from './connections/Connections'
+import { Drills } from './drills/Drills'
 import { Overview } from './Overview'
 import { SiteProblems } from './SiteProblems'
-import { LinkLostNotice, StatusBanner } from './StatusBanner'
+import { DrillNotice, LinkLostNotice, StatusBanner } from './StatusBanner'
 
 const pages = [
   { id: 'overview', title: 'Overview' },
   { id: 'connections', title: 'Connections' },
+  { id: 'drills', title: 'Drills' },
 ] as const
 type PageId = (typeof pages)[number]['id']
 
@@ -15,6 +17,7 @@ export function App(): React.JSX.Element {
   return (
     <div className="console">
       <StatusBanner />
+      <DrillNotice />
       <LinkLostNotice />
       <nav className="pages" aria-label="Pages">
         {pages.map(({ id, title }) => (
@@ -30,7 +33,9 @@ export function App(): React.JSX.Element {
         ))}
       </nav>
       <SiteProblems />
-      {page === 'overview' ? <Overview /> : <Connections />}
+      {page === 'overview' && <Overview />}
+      {page === 'connections' && <Connections />}
+      {page === 'drills' && <Drills />}
     </div>
   )
 }

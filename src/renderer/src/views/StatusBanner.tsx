@@ -1,5 +1,5 @@
 import { useEffect } from 'react'
-import { useConsole } from '../store/console-store'
+import { useConsole, useDrillRunning } from '../store/console-store'
 
 /**
  * The persistent banner of DESIGN.md §5: which site, how the console gets its data, and whether the
@@ -8,17 +8,20 @@ import { useConsole } from '../store/console-store'
 export function StatusBanner(): React.JSX.Element {
   const info = useConsole((state) => state.info)
   const link = useConsole((state) => state.link)
+  const drill = useDrillRunning()
   const siteName = info?.site?.name ?? 'No site loaded'
-  // No sync exists yet: the console always reads the plants directly.
-  const dataPath = 'Reading plants directly'
+  // No sync exists yet: the console reads the plants directly, or the simulator in a drill.
+  const dataPath = drill ? 'In a drill: the plant is simulated' : 'Reading plants directly'
 
   useEffect(() => {
-    document.title = `Pilot Light — ${siteName} — ${link.status === 'connected' ? dataPath : 'backend lost'}`
-  }, [siteName, link.status])
+    const state = link.status === 'connected' ? dataPath : 'backend lost'
+    document.title = `${drill ? 'DRILL — ' : ''}Pilot Light — ${siteName} — ${state}`
+  }, [siteName, link.status, dataPath, drill])
 
   return (
-    <header className="banner">
+    <header className={drill ? 'banner banner-drill' : 'banner'}>
       <span className="banner-product">PILOT LIGHT</span>
+      {drill && <span className="banner-drill-mark">DRILL</span>}
       <span className="banner-site" data-testid="site-name">
         {siteName}
       </span>
@@ -41,6 +44,21 @@ export function LinkLostNotice(): React.JSX.Element | null {
     <div className="link-lost" role="alert" data-testid="link-lost">
       <strong>{link.status === 'connecting' ? 'Connecting' : 'Disconnected'}</strong> {link.detail}{' '}
       Values below are frozen at their last reading.
+    </div>
+  )
+}
+
+/**
+ * A drill must be impossible to mistake for a real event (DESIGN.md §4): while one runs, every page
+ * carries this strip under the banner, with what is being rehearsed.
+ */
+export function DrillNotice(): React.JSX.Element | null {
+  const drill = useConsole((state) => state.drill)
+  if (drill?.status !== 'running') return null
+  return (
+    <div className="drill-notice" role="status" data-testid="drill-banner">
+      <strong>DRILL</strong> {drill.scenario.title} ({drill.scenario.severity} rehearsal): the
+      simulated plants follow a rehearsal script, and nothing can be written to a real plant.
     </div>
   )
 }

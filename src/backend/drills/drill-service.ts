@@ -1,0 +1,248 @@
+import { debriefDrill } from '../../shared/drills/debrief'
+import type {
+  DrillAction,
+  DrillActionKind,
+  DrillCatalog,
+  DrillState,
+  HeatLoss,
+  ScenarioSummary,
+  Severity,
+} from '../../shared/drills/drill'
+import type { FileProblem } from '../../shared/file-problem'
+import { fail, ok, type Result } from '../../shared/result'
+import { every, type Cancel, type Scheduler } from '../../shared/scheduler'
+import type { LivePlant } from '../../sim/live-plant'
+import type { Scenario, ScenarioLoad, ScenarioRunner } from '../../sim/process'
+import type { Logger } from '../log/logger'
+
+// Drills: an operator starts a runbook scenario on the console's own simulator and practises the
+// response while everything says DRILL. The service runs the scenario on the live plant, watches
+// which consumers lose heat and when they get it back (the simulator's truth, for the debrief),
+// collects what the operator did, and at the end compares it with the runbook's targets.
+
+/** A consumer is short of heat below this share of its demand, and has it back from the second. */
+const heatLostBelow = 0.5
+const heatRestoredFrom = 0.9
+const tickMs = 1000
+
+export type DrillSimulator = {
+  plant: LivePlant
+  /** The site's sources the simulator serves: the only ones a drill may write to. */
+  sourceIds: ReadonlySet<string>
+}
+
+/** What a drill records in the journal; every event says it belongs to a drill. */
+export type DrillRecord = (type: string, data: Record<string, unknown>) => void
+
+export type DrillServiceOptions = {
+  /** null when the site has no simulated source or the simulator failed to start. */
+  simulator: DrillSimulator | null
+  /** Why there is no simulator, for the operator. */
+  unavailableReason: string
+  scenarios: ScenarioLoad[]
+  scheduler: Scheduler
+  logger: Logger
+  record: DrillRecord
+}
+
+export type DrillService = {
+  catalog: () => DrillCatalog
+  /** The running drill, or the last one (with its debrief); null before the first. */
+  state: () => DrillState | null
+  isRunning: () => boolean
+  start: (scenarioId: string, startedBy: string) => Result<DrillState>
+  stop: () => Result<DrillState>
+  /** Other services report what the operator did; ignored when no drill runs. */
+  recordAction: (kind: DrillActionKind, summary: string, severity?: Severity) => void
+  onChange: (listener: (state: DrillState) => void) => void
+  dispose: () => void
+}
+
+function summarise(scenario: Scenario): ScenarioSummary {
+  const { id, title, description, runbook, severity, durationSeconds } = scenario
+  return { id, title, description, runbook, severity, durationSeconds }
+}
+
+export function createDrillService(options: DrillServiceOptions): DrillService {
+  const { simulator, scheduler, logger, record } = options
+  const scenarios = options.scenarios.flatMap((load) => (load.ok ? [load.scenario] : []))
+  const problems: FileProblem[] = options.scenarios.flatMap((load) =>
+    load.ok ? [] : load.problems,
+  )
+  const listeners: Array<(state: DrillState) => void> = []
+
+  type Running = {
+    state: DrillState
+    runner: ScenarioRunner
+    stopTicking: Cancel
+    /** Consumers short of heat right now, by point prefix, with their index in heatLosses. */
+    shortOfHeat: Map<string, number>
+  }
+  let running: Running | null = null
+  let last: DrillState | null = null
+
+  const publish = (state: DrillState): void => {
+    last = state
+    for (const listener of listeners) listener(state)
+  }
+
+  const consumers = simulator
+    ? simulator.plant.model.layout.plants.flatMap((plant) =>
+        plant.consumers.map((consumer) => ({
+          prefix: `${plant.id}.${consumer.id}`,
+          plantId: plant.id,
+          consumerId: consumer.id,
+          name: consumer.name,
+          priorityClass: consumer.priorityClass,
+        })),
+      )
+    : []
+
+  /** Follows every consumer's steam against its demand: losses open, restorations close them. */
+  const watchHeat = (drill: Running, plant: LivePlant, now: number): HeatLoss[] => {
+    const losses = [...drill.state.heatLosses]
+    for (const consumer of consumers) {
+      const demand = plant.read(`${consumer.prefix}.demand`)
+      const flow = plant.read(`${consumer.prefix}.steam-flow`)
+      if (typeof demand !== 'number' || typeof flow !== 'number' || demand <= 0) continue
+      const share = flow / demand
+      const open = drill.shortOfHeat.get(consumer.prefix)
+      if (open === undefined && share < heatLostBelow) {
+        drill.shortOfHeat.set(consumer.prefix, losses.length)
+        const { consumerId, name, plantId, priorityClass } = consumer
+        losses.push({ consumerId, name, plantId, priorityClass, lostAt: now, restoredAt: null })
+      } else if (open !== undefined && share >= heatRestoredFrom) {
+        drill.shortOfHeat.delete(consumer.prefix)
+        const loss = losses[open]
+        if (loss) losses[open] = { ...loss, restoredAt: now }
+      }
+    }
+    return losses
+  }
+
+  const logOf = (runner: ScenarioRunner): DrillState['log'] =>
+    runner.log().map((entry) => ({
+      atSeconds: entry.atSeconds,
+      action: entry.action,
+      faultId: entry.faultId,
+      error: entry.outcome.ok ? null : entry.outcome.error.message,
+    }))
+
+  const tick = (): void => {
+    const drill = running
+    if (!drill || !simulator) return
+    const now = scheduler.now()
+    const runner = simulator.plant.scenario()
+    if (runner !== drill.runner) {
+      // Someone else stopped or replaced the scenario on the plant: the drill cannot go on.
+      finish('stopped', now)
+      return
+    }
+    const log = logOf(runner)
+    for (const entry of log.slice(drill.state.log.length)) {
+      record('drill.step', { drill: true, drillId: drill.state.id, ...entry })
+    }
+    drill.state = { ...drill.state, log, heatLosses: watchHeat(drill, simulator.plant, now) }
+    if (runner.done()) finish('finished', now)
+    else publish(drill.state)
+  }
+
+  const finish = (status: 'finished' | 'stopped', now: number): DrillState => {
+    const drill = running
+    if (!drill) throw new Error('no drill is running')
+    running = null
+    drill.stopTicking()
+    simulator?.plant.stopScenario()
+    const firstFault = drill.state.log.find((entry) => entry.action === 'fault' && !entry.error)
+    const debrief = debriefDrill({
+      severity: drill.state.scenario.severity,
+      firstFaultAt: firstFault ? drill.state.startedAt + firstFault.atSeconds * 1000 : null,
+      endedAt: now,
+      actions: drill.state.actions,
+      heatLosses: drill.state.heatLosses,
+    })
+    const state: DrillState = { ...drill.state, status, endedAt: now, debrief }
+    record('drill.ended', {
+      drill: true,
+      drillId: state.id,
+      status,
+      debrief: debrief.map(({ target, outcome, detail }) => ({ target, outcome, detail })),
+    })
+    logger.info('drill ended', { id: state.id, status })
+    publish(state)
+    return state
+  }
+
+  return {
+    catalog: () => ({
+      available: simulator !== null,
+      reason: simulator ? null : options.unavailableReason,
+      scenarios: scenarios.map(summarise),
+      problems,
+    }),
+    state: () => running?.state ?? last,
+    isRunning: () => running !== null,
+    start: (scenarioId, startedBy) => {
+      if (!simulator) return fail('no-simulator', options.unavailableReason)
+      if (running) {
+        return fail(
+          'drill-running',
+          `The drill "${running.state.scenario.title}" is still running; end it first`,
+        )
+      }
+      const scenario = scenarios.find((candidate) => candidate.id === scenarioId)
+      if (!scenario) return fail('unknown-scenario', `There is no scenario "${scenarioId}"`)
+      const started = simulator.plant.startScenario(scenario)
+      if (!started.ok) return started
+      const runner = simulator.plant.scenario()
+      if (!runner) return fail('scenario-not-started', 'The simulator did not start the scenario')
+      const startedAt = scheduler.now()
+      const state: DrillState = {
+        id: `DRILL-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${scenario.id}`,
+        scenario: summarise(scenario),
+        startedAt,
+        endedAt: null,
+        status: 'running',
+        startedBy,
+        log: [],
+        actions: [],
+        heatLosses: [],
+        debrief: null,
+      }
+      const stopTicking = every(scheduler, tickMs, tick, (error) =>
+        logger.error('drill tick failed', { error: String(error) }),
+      )
+      running = { state, runner, stopTicking, shortOfHeat: new Map() }
+      record('drill.started', {
+        drill: true,
+        drillId: state.id,
+        scenarioId: scenario.id,
+        severity: scenario.severity,
+        startedBy,
+      })
+      logger.info('drill started', { id: state.id, scenario: scenario.id })
+      publish(state)
+      return ok(state)
+    },
+    stop: () => {
+      if (!running) return fail('no-drill', 'No drill is running')
+      return ok(finish('stopped', scheduler.now()))
+    },
+    recordAction: (kind, summary, severity) => {
+      const drill = running
+      if (!drill) return
+      const action: DrillAction = {
+        kind,
+        at: scheduler.now(),
+        summary,
+        ...(severity ? { severity } : {}),
+      }
+      drill.state = { ...drill.state, actions: [...drill.state.actions, action] }
+      publish(drill.state)
+    },
+    onChange: (listener) => void listeners.push(listener),
+    dispose: () => {
+      if (running) finish('stopped', scheduler.now())
+    },
+  }
+}

@@ -1,0 +1,172 @@
+import type {
+  DebriefRow,
+  DrillAction,
+  DrillActionKind,
+  HeatLoss,
+  PriorityClass,
+  Severity,
+} from './drill'
+
+// The drill debrief: what the operator did, against the GL-001 runbook's targets. Pure, so the same
+// rules judge a live drill, a replayed journal and the tests.
+
+/** Runbook "Response Time" per severity, minutes: acknowledge, and start mitigation (P0, P1 only). */
+export const responseTargetMinutes: Record<
+  Severity,
+  { acknowledge: number; mitigate: number | null }
+> = {
+  P0: { acknowledge: 5, mitigate: 10 },
+  P1: { acknowledge: 15, mitigate: 30 },
+  P2: { acknowledge: 60, mitigate: null },
+  P3: { acknowledge: 240, mitigate: null },
+}
+
+/** Runbook "Critical Heat Priority Levels": the latest a consumer of each class must have heat back. */
+export const heatRestorationMinutes: Record<PriorityClass, number> = {
+  'life-safety': 10,
+  'product-safety': 30,
+  'equipment-protection': 60,
+  production: 240,
+}
+
+export const priorityClassNames: Record<PriorityClass, string> = {
+  'life-safety': 'life safety',
+  'product-safety': 'product safety',
+  'equipment-protection': 'equipment protection',
+  production: 'production',
+}
+
+export type DebriefInput = {
+  /** The severity the runbook gives the scenario. */
+  severity: Severity
+  /** When the scenario's first fault struck, ms since the epoch; null if the drill ended before it. */
+  firstFaultAt: number | null
+  endedAt: number
+  actions: DrillAction[]
+  heatLosses: HeatLoss[]
+}
+
+function judge(
+  target: string,
+  limitSeconds: number,
+  from: number,
+  done: number | null,
+  what: string,
+  missing = `no ${what} during the drill`,
+): DebriefRow {
+  if (done === null) {
+    return { target, limitSeconds, tookSeconds: null, outcome: 'not-done', detail: missing }
+  }
+  const tookSeconds = Math.max(0, Math.round((done - from) / 1000))
+  return {
+    target,
+    limitSeconds,
+    tookSeconds,
+    outcome: tookSeconds <= limitSeconds ? 'met' : 'late',
+    detail: `${what} after ${formatDuration(tookSeconds)}`,
+  }
+}
+
+/** 75 → "1 min 15 s"; 3600 → "60 min". */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60)
+  const rest = seconds % 60
+  if (minutes === 0) return `${rest} s`
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`
+}
+
+/**
+ * One row per runbook target that applies to the scenario's severity and to what happened: acknowledge,
+ * start mitigation, declare at the right severity, escalate (P0), and restore heat to each consumer
+ * that lost it within its priority class's window. Only actions after the first fault count.
+ */
+export function debriefDrill(input: DebriefInput): DebriefRow[] {
+  const { severity, firstFaultAt, actions } = input
+  if (firstFaultAt === null) return []
+  const first = (kind: DrillActionKind): DrillAction | null =>
+    actions
+      .filter((action) => action.kind === kind && action.at >= firstFaultAt)
+      .reduce<DrillAction | null>(
+        (earliest, action) => (earliest === null || action.at < earliest.at ? action : earliest),
+        null,
+      )
+
+  const targets = responseTargetMinutes[severity]
+  const rows: DebriefRow[] = []
+  const acknowledged = first('acknowledged')
+  rows.push(
+    judge(
+      `Acknowledge within ${targets.acknowledge} minutes (${severity})`,
+      targets.acknowledge * 60,
+      firstFaultAt,
+      acknowledged?.at ?? null,
+      'acknowledgement',
+    ),
+  )
+  if (targets.mitigate !== null) {
+    const mitigation = first('mitigation')
+    rows.push(
+      judge(
+        `Start mitigation within ${targets.mitigate} minutes (${severity})`,
+        targets.mitigate * 60,
+        firstFaultAt,
+        mitigation?.at ?? null,
+        'mitigation',
+      ),
+    )
+  }
+
+  const declared = first('incident-declared')
+  const declareTarget = `Declare the incident as ${severity}`
+  if (declared === null) {
+    rows.push({
+      target: declareTarget,
+      limitSeconds: targets.acknowledge * 60,
+      tookSeconds: null,
+      outcome: 'not-done',
+      detail: 'no incident declared during the drill',
+    })
+  } else {
+    const row = judge(
+      declareTarget,
+      targets.acknowledge * 60,
+      firstFaultAt,
+      declared.at,
+      `declared as ${declared.severity ?? 'unknown severity'}`,
+    )
+    rows.push(
+      declared.severity === severity
+        ? row
+        : { ...row, outcome: 'wrong', detail: `${row.detail}; the runbook calls this ${severity}` },
+    )
+  }
+
+  if (severity === 'P0') {
+    // Runbook P0 escalation: the plant safety officer and operations manager, immediately.
+    const escalated = first('escalation')
+    rows.push(
+      judge(
+        `Call the plant safety officer and operations manager at once (within ${targets.acknowledge} minutes)`,
+        targets.acknowledge * 60,
+        firstFaultAt,
+        escalated?.at ?? null,
+        'escalation call',
+      ),
+    )
+  }
+
+  for (const loss of input.heatLosses) {
+    const minutes = heatRestorationMinutes[loss.priorityClass]
+    rows.push(
+      judge(
+        `Restore heat to ${loss.name} (${priorityClassNames[loss.priorityClass]}) within ${minutes} minutes`,
+        minutes * 60,
+        loss.lostAt,
+        loss.restoredAt,
+        'heat restored',
+        'still short of heat when the drill ended',
+      ),
+    )
+  }
+  return rows
+}
