@@ -56,7 +56,11 @@ tags:
       drivers: fieldDrivers,
       logger: silentLogger,
       scheduler: systemScheduler,
-      simulator: { plant: simulatedPlant, sourceIds: new Set(['sim-plc']) },
+      simulator: {
+        plant: simulatedPlant,
+        sourceIds: new Set(['sim-plc']),
+        plants: new Set(['plant-001']),
+      },
       scenarios: await loadScenarioDirectory(resolve('resources/scenarios')),
     })
     stops.push(backend.dispose)
@@ -85,12 +89,17 @@ tags:
       error: {
         code: 'drill-real-source',
         message:
-          'A drill is running: writes go to the simulator only, and "plant-plc" is a real source',
+          'real.valve was not written: A drill is running, so writes go only to the simulator, and source "plant-plc" is not one the console\'s own simulator serves on this machine. End the drill to write to it.',
       },
     })
     expect(realPlant.read(valve)).toBeCloseTo(58, 4)
     expect(await backend.writeTag('sim.valve', 45)).toEqual({ ok: true, value: undefined })
     expect(simulatedPlant.read(valve)).toBeCloseTo(45, 4)
+    // The write is what the operator did about the drill: the debrief counts it as mitigation.
+    const during = await api.getDrill({})
+    expect(during.ok && during.value.drill?.actions).toEqual([
+      expect.objectContaining({ kind: 'mitigation', summary: 'sim.valve set to 45' }),
+    ])
 
     const stopped = await api.stopDrill({})
     expect(stopped.ok && stopped.value.drill.status).toBe('stopped')

@@ -91,21 +91,27 @@ describe('drill debrief against the runbook targets', () => {
         loss('Hospital HVAC', 'life-safety', 1, 12),
         loss('Food processing', 'product-safety', 1, 25),
         loss('Line 1', 'production', 1, null),
+        loss('Clinic', 'life-safety', 100, null),
       ],
     })
     expect(rows.slice(3).map(({ target, outcome, detail }) => [target, outcome, detail])).toEqual([
       [
-        'Restore heat to Hospital HVAC (life safety) within 10 minutes',
+        'Restore heat to plant-001 Hospital HVAC (life safety) within 10 minutes',
         'late',
         'heat restored after 11 min',
       ],
       [
-        'Restore heat to Food processing (product safety) within 30 minutes',
+        'Restore heat to plant-001 Food processing (product safety) within 30 minutes',
         'met',
         'heat restored after 24 min',
       ],
       [
-        'Restore heat to Line 1 (production) within 240 minutes',
+        'Restore heat to plant-001 Line 1 (production) within 240 minutes',
+        'open',
+        'still short of heat when the drill ended; the drill ended inside the window',
+      ],
+      [
+        'Restore heat to plant-001 Clinic (life safety) within 10 minutes',
         'not-done',
         'still short of heat when the drill ended',
       ],

@@ -8,12 +8,12 @@ import { ManualScheduler } from '../support/manual-scheduler'
 
 const scenarios = await loadScenarioDirectory(resolve('resources/scenarios'))
 
-function drillRig() {
+function drillRig(plants: ReadonlySet<string> = new Set(['plant-001', 'plant-002', 'plant-003'])) {
   const scheduler = new ManualScheduler()
   const plant = createLivePlant({ clock: scheduler.now })
   const recorded: Array<{ type: string; data: Record<string, unknown> }> = []
   const drills = createDrillService({
-    simulator: { plant, sourceIds: new Set(['sim-plc-1']) },
+    simulator: { plant, sourceIds: new Set(['sim-plc-1']), plants },
     unavailableReason: 'unused',
     scenarios,
     scheduler,
@@ -70,9 +70,11 @@ describe('drill service', () => {
       outcome: 'met',
       tookSeconds: 180,
     })
-    expect(rows[1]).toMatchObject({ outcome: 'not-done' }) // no mitigation was tried
+    // No mitigation was tried, but the drill ended 29.5 min after the fault, inside P1's 30 min.
+    expect(rows[1]).toMatchObject({ outcome: 'open', tookSeconds: null })
+    expect(ended?.simulatedPlants).toEqual(['plant-001', 'plant-002', 'plant-003'])
     // Fuel only came back at 20 min, so the life-safety consumer waited far beyond its 10 minutes.
-    expect(rows.find((row) => row.target.includes('Hospital HVAC'))).toMatchObject({
+    expect(rows.find((row) => row.target.includes('plant-001 Hospital HVAC'))).toMatchObject({
       outcome: 'late',
     })
     expect(scheduler.pending()).toBe(0)
@@ -100,6 +102,26 @@ describe('drill service', () => {
     expect(drills.state()?.actions).toEqual([])
     expect(drills.stop()).toMatchObject({ ok: false, error: { code: 'no-drill' } })
     expect(scheduler.pending()).toBe(0)
+  })
+
+  it('on a site where only some plants are simulated, runs and judges only those', async () => {
+    const { scheduler, drills } = drillRig(new Set(['plant-001']))
+    expect(drills.start('multi-plant-cascade', 'operator')).toEqual({
+      ok: false,
+      error: {
+        code: 'scenario-needs-real-plant',
+        message:
+          'The scenario "Multi-plant cascade heat loss" changes plant-002, plant-003, which this site reads from real PLCs, not from the simulator',
+      },
+    })
+    // Total outage names "all" plants: it runs, on the simulated ones.
+    expect(drills.start('total-scada-outage', 'operator').ok).toBe(true)
+    drills.stop()
+    expect(drills.start('single-plant-heat-loss', 'operator').ok).toBe(true)
+    await scheduler.advance(300_000)
+    const plants = new Set(drills.state()?.heatLosses.map((loss) => loss.plantId))
+    expect([...plants]).toEqual(['plant-001'])
+    drills.stop()
   })
 
   it('refuses unknown scenarios, and everything when there is no simulator, saying why', () => {

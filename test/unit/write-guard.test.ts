@@ -34,7 +34,7 @@ describe('write guard', () => {
       error: {
         code: 'drill-real-source',
         message:
-          'A drill is running: writes go to the simulator only, and "plc-a" is a real source',
+          'A drill is running, so writes go only to the simulator, and source "plc-a" is not one the console\'s own simulator serves on this machine. End the drill to write to it.',
       },
     })
   })

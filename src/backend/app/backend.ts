@@ -128,9 +128,12 @@ export function createBackend(options: BackendOptions): Backend {
     })
     if (!allowed.ok) {
       logger.warn('write refused', { tagId, reason: allowed.error.message })
-      return allowed
+      return fail(allowed.error.code, `${tagId} was not written: ${allowed.error.message}`)
     }
-    return acquisition.write(tagId, value)
+    const written = await acquisition.write(tagId, value)
+    // A write in a drill is the operator acting on the situation: the debrief's mitigation.
+    if (written.ok) drills.recordAction('mitigation', `${tagId} set to ${String(value)}`)
+    return written
   }
 
   const field = (): Acquisition => {

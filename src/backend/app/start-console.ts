@@ -94,6 +94,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     simulator: simulator && {
       plant: simulator.plant,
       sourceIds: new Set(simulator.servers.map((server) => server.sourceId)),
+      plants: new Set(simulator.servers.flatMap((server) => server.plants)),
     },
     simulatorUnavailableReason,
     scenarios,

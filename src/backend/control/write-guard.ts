@@ -53,7 +53,7 @@ export function checkWriteAllowed(source: Source, context: WriteContext): Result
   if (!served) {
     return fail(
       'drill-real-source',
-      `A drill is running: writes go to the simulator only, and "${source.id}" is a real source`,
+      `A drill is running, so writes go only to the simulator, and source "${source.id}" is not one the console's own simulator serves on this machine. End the drill to write to it.`,
     )
   }
   return ok(undefined)

@@ -29,6 +29,8 @@ export type DrillSimulator = {
   plant: LivePlant
   /** The site's sources the simulator serves: the only ones a drill may write to. */
   sourceIds: ReadonlySet<string>
+  /** The plants those sources stand for: what a drill may change and what its debrief judges. */
+  plants: ReadonlySet<string>
 }
 
 /** What a drill records in the journal; every event says it belongs to a drill. */
@@ -56,6 +58,18 @@ export type DrillService = {
   recordAction: (kind: DrillActionKind, summary: string, severity?: Severity) => void
   onChange: (listener: (state: DrillState) => void) => void
   dispose: () => void
+}
+
+/** The plants a scenario's faults name ("all plants" names none in particular). */
+function plantsNamed(scenario: Scenario): string[] {
+  const plants = new Set<string>()
+  for (const { fault } of scenario.steps) {
+    if (!fault) continue
+    if ('plantId' in fault) plants.add(fault.plantId)
+    if ('plantIds' in fault && fault.plantIds !== 'all')
+      fault.plantIds.forEach((id) => plants.add(id))
+  }
+  return [...plants].sort()
 }
 
 function summarise(scenario: Scenario): ScenarioSummary {
@@ -86,16 +100,19 @@ export function createDrillService(options: DrillServiceOptions): DrillService {
     for (const listener of listeners) listener(state)
   }
 
+  // Only plants the simulator serves: on a mixed site the others are real and not part of the drill.
   const consumers = simulator
-    ? simulator.plant.model.layout.plants.flatMap((plant) =>
-        plant.consumers.map((consumer) => ({
-          prefix: `${plant.id}.${consumer.id}`,
-          plantId: plant.id,
-          consumerId: consumer.id,
-          name: consumer.name,
-          priorityClass: consumer.priorityClass,
-        })),
-      )
+    ? simulator.plant.model.layout.plants
+        .filter((plant) => simulator.plants.has(plant.id))
+        .flatMap((plant) =>
+          plant.consumers.map((consumer) => ({
+            prefix: `${plant.id}.${consumer.id}`,
+            plantId: plant.id,
+            consumerId: consumer.id,
+            name: consumer.name,
+            priorityClass: consumer.priorityClass,
+          })),
+        )
     : []
 
   /** Follows every consumer's steam against its demand: losses open, restorations close them. */
@@ -152,11 +169,15 @@ export function createDrillService(options: DrillServiceOptions): DrillService {
     if (!drill) throw new Error('no drill is running')
     running = null
     drill.stopTicking()
-    simulator?.plant.stopScenario()
+    // Only our own scenario: if something else replaced it on the plant, it is not ours to stop.
+    if (simulator?.plant.scenario() === drill.runner) simulator.plant.stopScenario()
     const firstFault = drill.state.log.find((entry) => entry.action === 'fault' && !entry.error)
+    const speed = simulator?.plant.speed ?? 1
     const debrief = debriefDrill({
       severity: drill.state.scenario.severity,
-      firstFaultAt: firstFault ? drill.state.startedAt + firstFault.atSeconds * 1000 : null,
+      firstFaultAt: firstFault
+        ? drill.state.startedAt + (firstFault.atSeconds * 1000) / speed
+        : null,
       endedAt: now,
       actions: drill.state.actions,
       heatLosses: drill.state.heatLosses,
@@ -192,6 +213,13 @@ export function createDrillService(options: DrillServiceOptions): DrillService {
       }
       const scenario = scenarios.find((candidate) => candidate.id === scenarioId)
       if (!scenario) return fail('unknown-scenario', `There is no scenario "${scenarioId}"`)
+      const unserved = plantsNamed(scenario).filter((plantId) => !simulator.plants.has(plantId))
+      if (unserved.length > 0) {
+        return fail(
+          'scenario-needs-real-plant',
+          `The scenario "${scenario.title}" changes ${unserved.join(', ')}, which this site reads from real PLCs, not from the simulator`,
+        )
+      }
       const started = simulator.plant.startScenario(scenario)
       if (!started.ok) return started
       const runner = simulator.plant.scenario()
@@ -204,6 +232,7 @@ export function createDrillService(options: DrillServiceOptions): DrillService {
         endedAt: null,
         status: 'running',
         startedBy,
+        simulatedPlants: [...simulator.plants].sort(),
         log: [],
         actions: [],
         heatLosses: [],

@@ -108,7 +108,9 @@ async function main(): Promise<void> {
   if (scenario) {
     const started = simulator.plant.startScenario(scenario)
     const runner = simulator.plant.scenario()
-    if (!started.ok || !runner) throw new Error(`The scenario did not start: ${scenario.id}`)
+    if (!started.ok)
+      throw new Error(`The scenario ${scenario.id} did not start: ${started.error.message}`)
+    if (!runner) throw new Error(`The scenario ${scenario.id} did not start`)
     process.stdout.write(
       `Scenario ${scenario.id} (${scenario.severity}): ${scenario.title}, ${scenario.durationSeconds} s of plant time\n`,
     )

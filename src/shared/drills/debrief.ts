@@ -46,16 +46,28 @@ export type DebriefInput = {
   heatLosses: HeatLoss[]
 }
 
+/**
+ * One target: met or late once done; when not done, "open" while the drill ended inside the window
+ * (an early stop cannot be held against the operator) and "not done" once the window had passed.
+ */
 function judge(
   target: string,
   limitSeconds: number,
   from: number,
+  endedAt: number,
   done: number | null,
   what: string,
   missing = `no ${what} during the drill`,
 ): DebriefRow {
   if (done === null) {
-    return { target, limitSeconds, tookSeconds: null, outcome: 'not-done', detail: missing }
+    const open = (endedAt - from) / 1000 < limitSeconds
+    return {
+      target,
+      limitSeconds,
+      tookSeconds: null,
+      outcome: open ? 'open' : 'not-done',
+      detail: open ? `${missing}; the drill ended inside the window` : missing,
+    }
   }
   const tookSeconds = Math.max(0, Math.round((done - from) / 1000))
   return {
@@ -81,7 +93,7 @@ export function formatDuration(seconds: number): string {
  * that lost it within its priority class's window. Only actions after the first fault count.
  */
 export function debriefDrill(input: DebriefInput): DebriefRow[] {
-  const { severity, firstFaultAt, actions } = input
+  const { severity, firstFaultAt, actions, endedAt } = input
   if (firstFaultAt === null) return []
   const first = (kind: DrillActionKind): DrillAction | null =>
     actions
@@ -99,6 +111,7 @@ export function debriefDrill(input: DebriefInput): DebriefRow[] {
       `Acknowledge within ${targets.acknowledge} minutes (${severity})`,
       targets.acknowledge * 60,
       firstFaultAt,
+      endedAt,
       acknowledged?.at ?? null,
       'acknowledgement',
     ),
@@ -110,6 +123,7 @@ export function debriefDrill(input: DebriefInput): DebriefRow[] {
         `Start mitigation within ${targets.mitigate} minutes (${severity})`,
         targets.mitigate * 60,
         firstFaultAt,
+        endedAt,
         mitigation?.at ?? null,
         'mitigation',
       ),
@@ -117,29 +131,25 @@ export function debriefDrill(input: DebriefInput): DebriefRow[] {
   }
 
   const declared = first('incident-declared')
-  const declareTarget = `Declare the incident as ${severity}`
-  if (declared === null) {
-    rows.push({
-      target: declareTarget,
-      limitSeconds: targets.acknowledge * 60,
-      tookSeconds: null,
-      outcome: 'not-done',
-      detail: 'no incident declared during the drill',
-    })
-  } else {
-    const row = judge(
-      declareTarget,
-      targets.acknowledge * 60,
-      firstFaultAt,
-      declared.at,
-      `declared as ${declared.severity ?? 'unknown severity'}`,
-    )
-    rows.push(
-      declared.severity === severity
-        ? row
-        : { ...row, outcome: 'wrong', detail: `${row.detail}; the runbook calls this ${severity}` },
-    )
-  }
+  const declareLimit = targets.acknowledge * 60
+  const declaredRow = judge(
+    `Declare the incident as ${severity}`,
+    declareLimit,
+    firstFaultAt,
+    endedAt,
+    declared?.at ?? null,
+    `declared as ${declared?.severity ?? 'unknown severity'}`,
+    'no incident declared during the drill',
+  )
+  rows.push(
+    declared === null || declared.severity === severity
+      ? declaredRow
+      : {
+          ...declaredRow,
+          outcome: 'wrong',
+          detail: `${declaredRow.detail}; the runbook calls this ${severity}`,
+        },
+  )
 
   if (severity === 'P0') {
     // Runbook P0 escalation: the plant safety officer and operations manager, immediately.
@@ -149,6 +159,7 @@ export function debriefDrill(input: DebriefInput): DebriefRow[] {
         `Call the plant safety officer and operations manager at once (within ${targets.acknowledge} minutes)`,
         targets.acknowledge * 60,
         firstFaultAt,
+        endedAt,
         escalated?.at ?? null,
         'escalation call',
       ),
@@ -159,9 +170,10 @@ export function debriefDrill(input: DebriefInput): DebriefRow[] {
     const minutes = heatRestorationMinutes[loss.priorityClass]
     rows.push(
       judge(
-        `Restore heat to ${loss.name} (${priorityClassNames[loss.priorityClass]}) within ${minutes} minutes`,
+        `Restore heat to ${loss.plantId} ${loss.name} (${priorityClassNames[loss.priorityClass]}) within ${minutes} minutes`,
         minutes * 60,
         loss.lostAt,
+        endedAt,
         loss.restoredAt,
         'heat restored',
         'still short of heat when the drill ended',

@@ -67,7 +67,8 @@ export const debriefRowSchema = z.object({
   limitSeconds: z.number(),
   /** How long it took, s; null when it was not done during the drill. */
   tookSeconds: z.number().nullable(),
-  outcome: z.enum(['met', 'late', 'not-done', 'wrong']),
+  /** open: not done yet, but the drill ended before the runbook's window did. */
+  outcome: z.enum(['met', 'late', 'not-done', 'open', 'wrong']),
   detail: z.string(),
 })
 export type DebriefRow = z.infer<typeof debriefRowSchema>
@@ -91,6 +92,8 @@ export const drillStateSchema = z.object({
   /** finished: the scenario ran its whole duration; stopped: the operator ended it early. */
   status: z.enum(['running', 'finished', 'stopped']),
   startedBy: z.string(),
+  /** The plants the simulator serves: what the drill changes. Other plants stay live and real. */
+  simulatedPlants: z.array(z.string()),
   log: z.array(drillLogEntrySchema),
   actions: z.array(drillActionSchema),
   heatLosses: z.array(heatLossSchema),

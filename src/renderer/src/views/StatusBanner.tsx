@@ -9,9 +9,13 @@ export function StatusBanner(): React.JSX.Element {
   const info = useConsole((state) => state.info)
   const link = useConsole((state) => state.link)
   const drill = useDrillRunning()
+  // Select the array itself: a fresh `?? []` each render would make zustand re-render forever.
+  const simulatedPlants = useConsole((state) => state.drill?.simulatedPlants)
   const siteName = info?.site?.name ?? 'No site loaded'
   // No sync exists yet: the console reads the plants directly, or the simulator in a drill.
-  const dataPath = drill ? 'In a drill: the plant is simulated' : 'Reading plants directly'
+  const dataPath = drill
+    ? `In a drill (simulated: ${(simulatedPlants ?? []).join(', ')})`
+    : 'Reading plants directly'
 
   useEffect(() => {
     const state = link.status === 'connected' ? dataPath : 'backend lost'

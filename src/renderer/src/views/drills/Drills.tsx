@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { formatDuration, priorityClassNames } from '../../../../shared/drills/debrief'
 import type {
   DebriefRow,
@@ -24,6 +24,7 @@ const outcomeText: Record<DebriefRow['outcome'], string> = {
   met: 'Met',
   late: 'Late',
   'not-done': 'Not done',
+  open: 'Open',
   wrong: 'Wrong',
 }
 
@@ -33,12 +34,14 @@ export function Drills(): React.JSX.Element {
   const [catalog, setCatalog] = useState<DrillCatalog | null>(null)
   const [error, setError] = useState<string | null>(null)
 
-  useEffect(() => {
+  const loadCatalog = useCallback(() => {
+    setError(null)
     void api.getDrillCatalog({}).then((result) => {
       if (result.ok) setCatalog(result.value)
-      else setError(result.error.message)
+      else setError(`The drill scenarios could not be loaded: ${result.error.message}`)
     })
   }, [api])
+  useEffect(loadCatalog, [loadCatalog])
 
   const start = async (scenario: ScenarioSummary): Promise<void> => {
     setError(null)
@@ -57,7 +60,12 @@ export function Drills(): React.JSX.Element {
     <main className="drills">
       {error && (
         <p className="panel error-text" role="alert">
-          {error}
+          {error}{' '}
+          {!catalog && (
+            <button type="button" onClick={loadCatalog}>
+              Try again
+            </button>
+          )}
         </p>
       )}
       {drill?.status === 'running' ? (
@@ -80,6 +88,17 @@ function ScenarioList({
   onStart: (scenario: ScenarioSummary) => Promise<void>
 }): React.JSX.Element {
   const [confirming, setConfirming] = useState<string | null>(null)
+  // One start at a time: a second click while the first is on its way would only be refused.
+  const [starting, setStarting] = useState(false)
+  const confirm = async (scenario: ScenarioSummary): Promise<void> => {
+    setStarting(true)
+    try {
+      await onStart(scenario)
+    } finally {
+      setStarting(false)
+      setConfirming(null)
+    }
+  }
   return (
     <section className="panel" aria-labelledby="drill-scenarios">
       <h2 id="drill-scenarios">Runbook drills</h2>
@@ -113,7 +132,11 @@ function ScenarioList({
                 {confirming === scenario.id ? (
                   <span className="inline-form">
                     <span>Simulated plants will change for everyone on this console.</span>
-                    <button type="button" onClick={() => void onStart(scenario)}>
+                    <button
+                      type="button"
+                      disabled={starting}
+                      onClick={() => void confirm(scenario)}
+                    >
                       Start the drill
                     </button>
                     <button type="button" onClick={() => setConfirming(null)}>
@@ -173,8 +196,8 @@ function RunningDrill({
         <p className="muted">Nothing yet: the first fault is still to come.</p>
       ) : (
         <ul className="drill-log" data-testid="drill-log">
-          {drill.log.map((entry) => (
-            <li key={`${entry.action}-${entry.faultId}`}>
+          {drill.log.map((entry, index) => (
+            <li key={index}>
               t+{formatDuration(entry.atSeconds)}: {entry.action === 'fault' ? 'fault' : 'cleared'}{' '}
               <code>{entry.faultId}</code>
               {entry.error && <span className="error-text"> (refused: {entry.error})</span>}
@@ -224,8 +247,8 @@ function Debrief({ drill }: { drill: DrillState }): React.JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {drill.debrief.map((row) => (
-              <tr key={row.target} className={`debrief-${row.outcome}`} data-testid="debrief-row">
+            {drill.debrief.map((row, index) => (
+              <tr key={index} className={`debrief-${row.outcome}`} data-testid="debrief-row">
                 <th scope="row">{row.target}</th>
                 <td className="debrief-outcome">{outcomeText[row.outcome]}</td>
                 <td>{row.detail}</td>
