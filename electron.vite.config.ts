@@ -15,6 +15,7 @@ export default defineConfig({
           backend: resolve('src/backend/entry/utility.ts'),
           serve: resolve('src/backend/entry/serve.ts'),
           probe: resolve('src/backend/entry/probe.ts'),
+          verify: resolve('src/backend/entry/verify.ts'),
           sim: resolve('src/backend/entry/sim.ts'),
         },
       },

@@ -9,6 +9,9 @@ const outputs = [
   'out/main/serve.js',
   'out/main/index.js',
   'out/main/backend.js',
+  'out/main/probe.js',
+  'out/main/sim.js',
+  'out/main/verify.js',
   'out/preload/index.cjs',
   'out/renderer/index.html',
 ]

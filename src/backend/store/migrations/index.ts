@@ -1,0 +1,5 @@
+import { journalMigration } from './001-journal'
+import type { Migration } from './migration'
+
+/** Every schema version in order, one file each; a new version appends its file here. */
+export const migrations: readonly Migration[] = [journalMigration]
