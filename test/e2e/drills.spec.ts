@@ -77,6 +77,13 @@ test('an operator starts a drill, sees DRILL everywhere and the fault on the ove
   // Ended a few seconds in: the 15 minutes to acknowledge had not run out, so the target is open.
   await expect(debrief.getByTestId('debrief-row').first()).toContainText('Open')
   await page.screenshot({ path: 'test-results/screens/drill-debrief.png', fullPage: true })
+  // The journal holds the drill, every event of it marked DRILL.
+  await page.getByRole('button', { name: 'Journal' }).click()
+  const drillRows = page.locator('[data-testid="journal-row"][data-drill="true"]')
+  await expect(drillRows.first()).toHaveAttribute('data-type', 'drill.ended')
+  await expect(drillRows.last()).toHaveAttribute('data-type', 'drill.started')
+  await expect(drillRows.first()).toContainText('DRILL')
+  await page.screenshot({ path: 'test-results/screens/journal.png', fullPage: true })
   // The plant gets its fuel back when the drill ends.
   await page.getByRole('button', { name: 'Overview' }).click()
   await expect(boiler.getByTestId('tag-value')).toHaveText('ON', { timeout: 10_000 })

@@ -10,16 +10,20 @@ import { startBrowserServer, type BrowserServer } from '../../src/backend/server
 import { contentSecurityPolicy } from '../../src/shared/content-security-policy'
 import { systemScheduler } from '../../src/shared/scheduler'
 import { idleDrivers } from '../support/idle-driver'
+import { testRecording } from '../support/recording'
 
 const token = 'test-token-0123456789'
 let backend: Backend
+let recorder: ReturnType<typeof testRecording>
 let server: BrowserServer
 
 beforeEach(async () => {
   const staticDir = mkdtempSync(join(tmpdir(), 'renderer-'))
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>')
   writeFileSync(join(tmpdir(), 'secret.txt'), 'outside the renderer folder')
+  recorder = testRecording()
   backend = createBackend({
+    ...recorder,
     mode: 'browser',
     version: '0.0.0-test',
     dataDir: staticDir,
@@ -44,6 +48,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await server.close()
   await backend.dispose()
+  recorder.close()
 })
 
 const origin = (): string => `http://127.0.0.1:${server.port}`

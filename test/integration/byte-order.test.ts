@@ -12,6 +12,7 @@ import { simAddressCount, startModbusSimServer } from '../../src/sim/modbus-serv
 import { createLivePlant } from '../../src/sim/live-plant'
 import { directTransport } from '../support/direct-transport'
 import { waitFor } from '../support/wait-for'
+import { testRecording } from '../support/recording'
 
 const stops: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -30,7 +31,10 @@ tags: [{ id: p1.temperature, source: plc, address: { table: input, offset: 0, ty
       'site.yaml',
     )
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
+    const recorder = testRecording()
+    stops.push(async () => recorder.close())
     const backend: Backend = createBackend({
+      ...recorder,
       mode: 'browser',
       version: 'test',
       dataDir: mkdtempSync(join(tmpdir(), 'byte-order-')),

@@ -13,6 +13,7 @@ import { startModbusSimServer } from '../../src/sim/modbus-server'
 import { loadScenarioDirectory } from '../../src/sim/process'
 import { directTransport } from '../support/direct-transport'
 import { waitFor } from '../support/wait-for'
+import { testRecording } from '../support/recording'
 
 // DESIGN.md §4: a drill can never write to a real PLC. Two PLCs on loopback: one the console's own
 // simulator serves, and one standing in for a plant PLC (a second simulator the console was not
@@ -46,7 +47,10 @@ tags:
       'site.yaml',
     )
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
+    const recorder = testRecording()
+    stops.push(async () => recorder.close())
     const backend = createBackend({
+      ...recorder,
       mode: 'browser',
       version: 'test',
       dataDir: mkdtempSync(join(tmpdir(), 'drill-writes-')),
@@ -103,6 +107,18 @@ tags:
 
     const stopped = await api.stopDrill({})
     expect(stopped.ok && stopped.value.drill.status).toBe('stopped')
+    // The drill is in the journal, every event of it marked as a drill.
+    const journal = await api.getJournal({ limit: 50 })
+    const drillEvents = (journal.ok ? journal.value.events : []).filter((event) =>
+      event.type.startsWith('drill.'),
+    )
+    expect(drillEvents.map((event) => event.type).reverse()).toEqual([
+      'drill.started',
+      'drill.ended',
+    ])
+    expect(drillEvents.every((event) => event.data.drill === true)).toBe(true)
+    // Ended before the scenario's first fault (30 s in): nothing to judge, and the event says so.
+    expect(drillEvents[0]?.data).toMatchObject({ status: 'stopped', debrief: [] })
     expect(await backend.writeTag('real.valve', 62)).toEqual({ ok: true, value: undefined })
     expect(realPlant.read(valve)).toBeCloseTo(62, 4)
   })

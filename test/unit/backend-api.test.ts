@@ -7,6 +7,7 @@ import type { ServerEnvelope } from '../../src/shared/api/envelope'
 import { systemScheduler } from '../../src/shared/scheduler'
 import { directTransport } from '../support/direct-transport'
 import { idleDrivers } from '../support/idle-driver'
+import { testRecording } from '../support/recording'
 
 const siteText = `site: { id: s1, name: Site One }
 plants: [{ id: p1, name: Plant One }]
@@ -16,15 +17,20 @@ tags:
 `
 
 let backend: Backend | null = null
+const closeJournals: Array<() => void> = []
 afterEach(async () => {
   await backend?.dispose()
   backend = null
+  for (const close of closeJournals.splice(0)) close()
 })
 
 function startBackend(): Backend {
   const loaded = parseSiteText(siteText, 'site.yaml')
   if (!loaded.ok) throw new Error('fixture site is invalid')
+  const recorder = testRecording()
+  closeJournals.push(recorder.close)
   backend = createBackend({
+    ...recorder,
     mode: 'browser',
     version: '0.0.0-test',
     dataDir: '/tmp/unused',

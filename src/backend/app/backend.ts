@@ -1,4 +1,6 @@
-import type { SystemInfo } from '../../shared/api/contract'
+import type { Recording, SystemInfo } from '../../shared/api/contract'
+import type { JournalEvent } from '../../shared/journal/event'
+import type { Journal } from '../store/journal'
 import type { ServerEnvelope } from '../../shared/api/envelope'
 import type { EventName, EventOf } from '../../shared/api/contract'
 import type { Scheduler } from '../../shared/scheduler'
@@ -48,6 +50,10 @@ export type BackendOptions = {
   drivers: DriverFactories
   logger: Logger
   scheduler: Scheduler
+  consoleId: string
+  /** The journal, or null when it refused to open (recording says why). */
+  journal: Journal | null
+  recording: Recording
   /** The console's own simulator, which drills run against; null when there is none. */
   simulator?: DrillSimulator | null
   /** Why there is no simulator, when there is none (shown where drills would start). */
@@ -66,6 +72,8 @@ export function createBackend(options: BackendOptions): Backend {
   const peers = new Set<Peer>()
   const info: SystemInfo = {
     version: options.version,
+    consoleId: options.consoleId,
+    recording: options.recording,
     mode: options.mode,
     site: site ? { id: site.site.id, name: site.site.name } : null,
     siteFile: options.siteFile,
@@ -94,18 +102,42 @@ export function createBackend(options: BackendOptions): Backend {
     : null
   acquisition?.onValues((values) => batcher.add(values))
   acquisition?.onSources((sources) => broadcast('sources', { sources }))
-  // Until the journal exists these go to the log; the journal issue records them as events.
-  acquisition?.onConnectionEvent((event) =>
-    event.type === 'source.lost'
-      ? logger.warn('source lost', { ...event })
-      : logger.info('source restored', { ...event }),
-  )
+
+  const { journal } = options
+  /**
+   * Appends one event and tells every renderer once it is committed (DESIGN.md §3.4: nothing is
+   * shown as saved before the commit). Without a journal the event goes to the log, and the
+   * banner already says the console is not recording.
+   */
+  const record = (
+    type: string,
+    data: Record<string, unknown>,
+    actor = 'system',
+  ): JournalEvent | null => {
+    if (!journal) {
+      logger.warn(`not recorded (no journal): ${type}`, data)
+      return null
+    }
+    const event = journal.append({ type, actor, data })
+    broadcast('journal', { events: [event] })
+    return event
+  }
+
+  acquisition?.onConnectionEvent((event) => {
+    const { type, ...data } = event
+    if (type === 'source.lost') logger.warn('source lost', data)
+    else logger.info('source restored', data)
+    try {
+      record(type, data)
+    } catch (error) {
+      logger.error('could not record a connection change', { type, error: String(error) })
+    }
+  })
 
   const tagIndex = new Map((site?.tags ?? []).map((tag) => [tag.id, tag]))
   const plantOf = (tagId: string): string | null =>
     site?.plants.find((plant) => tagId.startsWith(`${plant.id}.`))?.id ?? null
 
-  // Until the journal exists drill events go to the log; the journal issue records them as events.
   const drills = createDrillService({
     simulator: options.simulator ?? null,
     unavailableReason:
@@ -114,7 +146,8 @@ export function createBackend(options: BackendOptions): Backend {
     scenarios: options.scenarios ?? [],
     scheduler,
     logger: logger.child('drill'),
-    record: (type, data) => logger.info(type, data),
+    // Drill events carry `drill: true` in their data, so a review can tell rehearsal from reality.
+    record: (type, data) => void record(type, data, 'operator'),
   })
   drills.onChange((drill) => broadcast('drill', { drill }))
 
@@ -194,7 +227,23 @@ export function createBackend(options: BackendOptions): Backend {
       getDrillCatalog: () => drills.catalog(),
       getDrill: () => ({ drill: drills.state() }),
       // The operator is not identified until accounts exist (identity issue).
-      startDrill: ({ scenarioId }) => ({ drill: unwrap(drills.start(scenarioId, 'operator')) }),
+      startDrill: ({ scenarioId }) => {
+        // A drill the journal cannot hold could not be reviewed: refuse it rather than run it blind.
+        if (!journal) {
+          throw new ApiFailure(
+            'not-recording',
+            `Drills are recorded in the journal, which is not recording: ${options.recording.problem ?? 'unknown reason'}`,
+          )
+        }
+        return { drill: unwrap(drills.start(scenarioId, 'operator')) }
+      },
+      getJournal: ({ beforeSeq, limit }) => {
+        const head = journal?.head() ?? null
+        if (!journal || !head) return { events: [], head: null }
+        const to = Math.min((beforeSeq ?? head.seq + 1) - 1, head.seq)
+        const events = to < 1 ? [] : journal.range(Math.max(1, to - limit + 1), to).reverse()
+        return { events, head: { seq: head.seq, hash: head.hash } }
+      },
       stopDrill: () => ({ drill: unwrap(drills.stop()) }),
     },
     logger.child('api'),

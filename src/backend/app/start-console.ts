@@ -8,7 +8,11 @@ import { fieldDrivers } from '../field/drivers'
 import { trustOwnServerCertificate } from '../field/opcua-pki'
 import { describeError, type Logger } from '../log/logger'
 import { loadSiteFile } from '../site/load'
+import type { Recording } from '../../shared/api/contract'
+import { journalFileName } from '../store/database'
+import { openJournal, type OpenedJournal } from '../store/open-journal'
 import { createBackend, type Backend } from './backend'
+import { consoleIdentity } from './console-identity'
 
 export type ConsoleOptions = {
   mode: SystemInfo['mode']
@@ -81,6 +85,29 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return [{ ok: false, file: options.scenariosDir, problems: [problem] }]
     },
   )
+  const consoleId = consoleIdentity(options.dataDir)
+  const journalFile = join(options.dataDir, journalFileName)
+  const opened = openJournal({
+    path: journalFile,
+    consoleId,
+    clock: options.scheduler.now,
+    logger: logger.child('journal'),
+  })
+  // A refused journal does not stop the console: it still reads the plants, and says in red that
+  // nothing is being recorded and why (DESIGN.md §4: never silently).
+  const journalled: OpenedJournal | null = opened.ok ? opened.value : null
+  const recording: Recording = {
+    state: journalled ? 'recording' : 'refused',
+    file: journalFile,
+    problem: opened.ok ? null : opened.error.message,
+    recovery: journalled?.recovery
+      ? {
+          keptAs: journalled.recovery.keptAs,
+          reason: journalled.recovery.reason,
+          message: journalled.recovery.message,
+        }
+      : null,
+  }
   const backend = createBackend({
     mode: options.mode,
     version: packageJson.version,
@@ -91,6 +118,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     drivers: fieldDrivers,
     logger,
     scheduler: options.scheduler,
+    consoleId,
+    journal: journalled?.journal ?? null,
+    recording,
     simulator: simulator && {
       plant: simulator.plant,
       sourceIds: new Set(simulator.servers.map((server) => server.sourceId)),
@@ -104,6 +134,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     dispose: async () => {
       await backend.dispose()
       await simulator?.dispose()
+      journalled?.close()
     },
   }
 }

@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3'
 import { fail, ok, type Result } from '../../shared/result'
 import { describeError, type Logger } from '../log/logger'
 import { openJournalDatabase, type RecoveryNotice } from './database'
@@ -14,6 +15,8 @@ export type OpenJournalOptions = {
 
 export type OpenedJournal = {
   journal: Journal
+  /** The journal's database, for sync's own bookkeeping beside the outbox. */
+  db: BetterSqlite3.Database
   /** Set when a damaged journal was set aside: the backend must show it to the operator. */
   recovery: RecoveryNotice | null
   /** Checkpoints the WAL into the database and releases the file. */
@@ -50,5 +53,5 @@ export function openJournal(options: OpenJournalOptions): Result<OpenedJournal> 
     logger.error('journal refused', { path: options.path, message })
     return fail('journal-open-failed', message)
   }
-  return ok({ journal, recovery, close: () => db.close() })
+  return ok({ journal, db, recovery, close: () => db.close() })
 }

@@ -7,6 +7,7 @@ import {
 import { sourceStatusSchema, tagValueSchema } from '../field/values'
 import { fileProblemSchema } from '../file-problem'
 import { drillCatalogSchema, drillStateSchema } from '../drills/drill'
+import { journalEventSchema } from '../journal/event'
 
 // The one contract between renderer and backend (DESIGN.md §3.1). Each request channel has a request
 // and a response schema; each push stream has an event schema. Transports (MessagePort in Electron,
@@ -16,8 +17,22 @@ const empty = z.strictObject({})
 
 export const consoleModeSchema = z.enum(['desktop', 'browser'])
 
+/** Whether the console is recording into its journal, and what the operator must be told. */
+export const recordingSchema = z.object({
+  state: z.enum(['recording', 'refused']),
+  file: z.string(),
+  /** Why recording was refused; null while recording. */
+  problem: z.string().nullable(),
+  /** Set when a damaged journal was kept aside at start-up and a new one begun. */
+  recovery: z.object({ keptAs: z.string(), reason: z.string(), message: z.string() }).nullable(),
+})
+export type Recording = z.infer<typeof recordingSchema>
+
 export const systemInfoSchema = z.object({
   version: z.string(),
+  /** This installation's id in the central system (console.json in the data folder). */
+  consoleId: z.string(),
+  recording: recordingSchema,
   mode: consoleModeSchema,
   site: z.object({ id: z.string(), name: z.string() }).nullable(),
   siteFile: z.string(),
@@ -92,6 +107,18 @@ export const requests = {
     request: z.strictObject({ scenarioId: z.string().min(1).max(200) }),
     response: z.object({ drill: drillStateSchema }),
   },
+  /** The newest journal events, newest first; `beforeSeq` pages back. */
+  getJournal: {
+    request: z.strictObject({
+      beforeSeq: z.number().int().min(1).optional(),
+      limit: z.number().int().min(1).max(1000).default(200),
+    }),
+    response: z.object({
+      events: z.array(journalEventSchema),
+      /** The newest event's seq and hash: what the chain stands on now; null when empty. */
+      head: z.object({ seq: z.number(), hash: z.string() }).nullable(),
+    }),
+  },
   /** Ends the running drill early; its debrief comes back with it. */
   stopDrill: { request: empty, response: z.object({ drill: drillStateSchema }) },
 } as const
@@ -102,6 +129,8 @@ export const events = {
   sources: z.object({ sources: z.array(sourceStatusSchema) }),
   /** A drill started, moved on, or ended. */
   drill: z.object({ drill: drillStateSchema }),
+  /** Events just committed to the journal (after the commit, never before). */
+  journal: z.object({ events: z.array(journalEventSchema) }),
 } as const
 
 export type RequestChannel = keyof typeof requests

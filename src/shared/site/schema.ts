@@ -182,7 +182,26 @@ const plantSchema = z.strictObject({
 export const siteSchema = z
   .strictObject({
     site: z.strictObject({ id, name: z.string().min(1) }),
-    central: z.strictObject({ url: z.url() }).optional(),
+    /** The central system the journal and history sync to (DESIGN.md §3.5, docs/sync-protocol.md). */
+    central: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'central.url must be an http or https URL' }),
+        /**
+         * The bearer token, named by environment variable rather than written in the file, so site
+         * files can be shared without the secret.
+         */
+        tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+        /** PEM bundle of the plant PKI's certificate authorities, relative to the site file. */
+        caFile: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** What the console may keep on this machine's disk. */
+    storage: z
+      .strictObject({
+        /** Journal plus history, MB. History prunes its oldest data to stay inside; the journal never does. */
+        budgetMb: z.number().int().min(64).max(1_000_000).default(4096),
+      })
+      .default({ budgetMb: 4096 }),
     sources: z.array(sourceSchema).min(1, 'a site needs at least one source'),
     plants: z.array(plantSchema).default([]),
     tags: z.array(tagSchema).default([]),

@@ -3,6 +3,7 @@ import type { LinkState, PilotLightApi } from '../../../shared/api/client'
 import type { SystemInfo, TagInfo } from '../../../shared/api/contract'
 import type { SourceStatus, TagValue } from '../../../shared/field/values'
 import type { DrillState } from '../../../shared/drills/drill'
+import type { JournalEvent } from '../../../shared/journal/event'
 
 export type ConsoleState = {
   link: LinkState
@@ -13,6 +14,8 @@ export type ConsoleState = {
   sources: SourceStatus[]
   /** The running drill, or the last one with its debrief; null before the first. */
   drill: DrillState | null
+  /** The newest committed journal events, newest first (at most journalShown). */
+  journal: JournalEvent[]
   /** The last request that failed, shown to the operator rather than swallowed. */
   loadError: string | null
 }
@@ -25,8 +28,12 @@ export const useConsole = create<ConsoleState>(() => ({
   values: {},
   sources: [],
   drill: null,
+  journal: [],
   loadError: null,
 }))
+
+/** How many recent journal events the renderer keeps; older ones are paged from the backend. */
+export const journalShown = 200
 
 /** True while a drill runs: the whole console says DRILL. */
 export const useDrillRunning = (): boolean =>
@@ -42,19 +49,20 @@ export function applyValueBatch(batch: TagValue[]): void {
 }
 
 async function loadEverything(api: PilotLightApi): Promise<void> {
-  const [info, tags, values, sources, drill] = await Promise.all([
+  const [info, tags, values, sources, drill, journal] = await Promise.all([
     api.getSystemInfo({}),
     api.getTags({}),
     api.getValues({}),
     api.getSources({}),
     api.getDrill({}),
+    api.getJournal({ limit: journalShown }),
   ])
-  const failed = [info, tags, values, sources, drill].find((result) => !result.ok)
+  const failed = [info, tags, values, sources, drill, journal].find((result) => !result.ok)
   if (failed && !failed.ok) {
     useConsole.setState({ loadError: failed.error.message })
     return
   }
-  if (!info.ok || !tags.ok || !values.ok || !sources.ok || !drill.ok) return
+  if (!info.ok || !tags.ok || !values.ok || !sources.ok || !drill.ok || !journal.ok) return
   useConsole.setState({
     info: info.value,
     plants: tags.value.plants,
@@ -62,6 +70,7 @@ async function loadEverything(api: PilotLightApi): Promise<void> {
     values: Object.fromEntries(values.value.values.map((value) => [value.tagId, value])),
     sources: sources.value.sources,
     drill: drill.value.drill,
+    journal: journal.value.events,
     loadError: null,
   })
 }
@@ -72,6 +81,11 @@ export function bindConsole(api: PilotLightApi): () => void {
     api.onEvent('values', ({ values }) => applyValueBatch(values)),
     api.onEvent('sources', ({ sources }) => useConsole.setState({ sources })),
     api.onEvent('drill', ({ drill }) => useConsole.setState({ drill })),
+    api.onEvent('journal', ({ events }) =>
+      useConsole.setState((state) => ({
+        journal: [...[...events].reverse(), ...state.journal].slice(0, journalShown),
+      })),
+    ),
     api.onLink((link) => {
       useConsole.setState({ link })
       if (link.status === 'connected') void loadEverything(api)

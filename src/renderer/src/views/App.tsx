@@ -1,13 +1,15 @@
 import { useState } from 'react'
 import { Connections } from './connections/Connections'
 import { Drills } from './drills/Drills'
+import { Journal } from './journal/Journal'
 import { Overview } from './Overview'
 import { SiteProblems } from './SiteProblems'
-import { DrillNotice, LinkLostNotice, StatusBanner } from './StatusBanner'
+import { DrillNotice, LinkLostNotice, RecordingNotice, StatusBanner } from './StatusBanner'
 
 const pages = [
   { id: 'overview', title: 'Overview' },
   { id: 'connections', title: 'Connections' },
+  { id: 'journal', title: 'Journal' },
   { id: 'drills', title: 'Drills' },
 ] as const
 type PageId = (typeof pages)[number]['id']
@@ -17,6 +19,7 @@ export function App(): React.JSX.Element {
   return (
     <div className="console">
       <StatusBanner />
+      <RecordingNotice />
       <DrillNotice />
       <LinkLostNotice />
       <nav className="pages" aria-label="Pages">
@@ -35,6 +38,7 @@ export function App(): React.JSX.Element {
       <SiteProblems />
       {page === 'overview' && <Overview />}
       {page === 'connections' && <Connections />}
+      {page === 'journal' && <Journal />}
       {page === 'drills' && <Drills />}
     </div>
   )

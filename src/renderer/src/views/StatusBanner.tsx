@@ -1,4 +1,4 @@
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
 import { useConsole, useDrillRunning } from '../store/console-store'
 
 /**
@@ -65,4 +65,33 @@ export function DrillNotice(): React.JSX.Element | null {
       simulated plants follow a rehearsal script, and nothing can be written to a real plant.
     </div>
   )
+}
+
+/**
+ * Whether the console is recording. Refused: red and permanent, since nothing done here will be in
+ * the record. Recovered: the damaged journal was kept aside, which the operator acknowledges once.
+ */
+export function RecordingNotice(): React.JSX.Element | null {
+  const recording = useConsole((state) => state.info?.recording)
+  const [acknowledged, setAcknowledged] = useState(false)
+  if (!recording) return null
+  if (recording.state === 'refused') {
+    return (
+      <div className="recording-refused" role="alert" data-testid="recording-refused">
+        NOT RECORDING: {recording.problem} Values are live, but nothing done at this console is
+        journalled.
+      </div>
+    )
+  }
+  if (recording.recovery && !acknowledged) {
+    return (
+      <div className="recording-recovered" role="alert" data-testid="recording-recovered">
+        {recording.recovery.message}{' '}
+        <button type="button" onClick={() => setAcknowledged(true)}>
+          Understood
+        </button>
+      </div>
+    )
+  }
+  return null
 }
