@@ -1,5 +1,3 @@
-import { join } from 'node:path'
-import { tmpdir } from 'node:os'
 import type { Site, Source } from '../shared/site/schema'
 import { createLivePlant, type LivePlant } from './live-plant'
 import { startModbusSimServer } from './modbus-server'
@@ -33,6 +31,11 @@ export async function startSimulatorFor(
     seed?: number
     /** Simulated seconds per wall-clock second (see createLivePlant). */
     speed?: number
+    /**
+     * Where the OPC UA servers keep their certificate. By default a temporary folder of this
+     * process's own (see startOpcUaSimServer), never a fixed path in the shared temp folder, where
+     * another user could have planted a key or could read ours.
+     */
     pkiDir?: string
     log?: SimLog
   } = {},
@@ -56,6 +59,7 @@ export async function startSimulatorFor(
           const server = await startModbusSimServer({
             host: source.host,
             port: source.port,
+            unitId: source.unitId,
             plant,
             plantId,
           })
@@ -75,7 +79,7 @@ export async function startSimulatorFor(
             port: Number(url.port || 4840),
             plant,
             plants: plantsOf(source, site.tags, plant),
-            pkiDir: options.pkiDir ?? join(tmpdir(), 'pilot-light-sim-pki'),
+            pkiDir: options.pkiDir,
             ...(options.log ? { log: options.log } : {}),
           })
           running.push({

@@ -204,6 +204,12 @@ const illegalDataValue = 0x03
 /** 11: gateway target device failed to respond. */
 const gatewayTargetFailed = 0x0b
 
+/** §6.11 and §6.12: the most coils (FC15) and registers (FC16) one request may write. */
+const maxCoilsPerWrite = 0x07b0
+const maxRegistersPerWrite = 0x007b
+/** Modbus TCP's MBAP header before the unit id: transaction id, protocol id, length. */
+const mbapLength = 6
+
 export type ModbusSimServerOptions = {
   host?: string
   /** 0 picks a free port; the handle reports the real one. */
@@ -249,6 +255,33 @@ function gateFor(cause: EndpointCause): Gate {
     default:
       return assertNever(cause, 'endpoint cause')
   }
+}
+
+/**
+ * Whether a write request's data field is one the spec answers with exception 3 before any address
+ * is looked at (Modbus Application Protocol v1.1b3 §6.5, §6.11, §6.12): an FC5 value other than
+ * FF00 (on) or 0000 (off), an FC15 or FC16 quantity outside 1–1968 or 1–123, or a byte count that
+ * does not match the quantity. modbus-serial 8.0.25 takes any FC5 value but FF00 as off, answers a
+ * quantity of 0 with exception 2 and then runs the write anyway (a second answer), and never looks
+ * at the byte count (a frame too short for its quantity goes unanswered). `pdu` starts at the
+ * function code.
+ */
+function illegalWriteValue(pdu: Buffer): boolean {
+  const functionCode = pdu[0]
+  if (functionCode === 0x05) {
+    if (pdu.length !== 5) return true
+    const value = pdu.readUInt16BE(3)
+    return value !== 0xff00 && value !== 0x0000
+  }
+  if (functionCode !== 0x0f && functionCode !== 0x10) return false
+  if (pdu.length < 6) return true
+  const quantity = pdu.readUInt16BE(3)
+  const byteCount = pdu[5]
+  const [max, bytes] =
+    functionCode === 0x0f
+      ? [maxCoilsPerWrite, Math.ceil(quantity / 8)]
+      : [maxRegistersPerWrite, quantity * 2]
+  return quantity < 1 || quantity > max || byteCount !== bytes || pdu.length !== 6 + bytes
 }
 
 export async function startModbusSimServer(
@@ -394,15 +427,51 @@ export async function startModbusSimServer(
   const dropAll = (): void => {
     for (const socket of server.socks.keys()) socket.resetAndDestroy()
   }
+  /**
+   * Hands ServerTCP the whole frames in `received` (framed as it frames them: MBAP length, then
+   * that many bytes), answering a write with an illegal data value itself; keeps the rest.
+   */
+  const passFrames = (
+    socket: Socket,
+    received: Buffer,
+    parsers: ((data: Buffer) => void)[],
+  ): Buffer => {
+    let rest = received
+    while (rest.length > mbapLength) {
+      const end = mbapLength + rest.readUInt16BE(4)
+      if (rest.length < end) break
+      const frame = rest.subarray(0, end)
+      rest = rest.subarray(end)
+      const requestUnit = frame[mbapLength] ?? 0
+      const pdu = frame.subarray(mbapLength + 1)
+      if (pdu.length > 0 && illegalWriteValue(pdu)) {
+        // Other unit ids meet the gateway's answer, as every request to them does (see check).
+        const code = requestUnit === unitId ? illegalDataValue : gatewayTargetFailed
+        // The request's transaction id, protocol 0, 3 bytes: unit id, function code | 80h, code.
+        const exception = Buffer.from([0, 0, 0, 0, 0, 3, requestUnit, 0x80 | (pdu[0] ?? 0), code])
+        frame.copy(exception, 0, 0, 2)
+        // ServerTCP answers a tick after a frame arrives; so does this, keeping answers in the
+        // order of their requests.
+        setTimeout(() => {
+          if (!socket.destroyed) socket.write(exception)
+        }, 0)
+        continue
+      }
+      for (const parse of parsers) parse.call(socket, frame)
+    }
+    return rest
+  }
   netServer.on('connection', (socket: Socket) => {
     // ServerTCP's own 'connection' listener ran first and attached its parser; put the gate before it.
     const parsers = socket.listeners('data') as ((data: Buffer) => void)[]
     socket.removeAllListeners('data')
+    // Only whole frames reach the parser, so each can be judged first.
+    let received: Buffer = Buffer.alloc(0)
     socket.on('data', (data: Buffer) => {
       const verdict = gate()
       switch (verdict) {
         case 'answer':
-          for (const parse of parsers) parse.call(socket, data)
+          received = passFrames(socket, Buffer.concat([received, data]), parsers)
           return
         case 'ignore':
           return

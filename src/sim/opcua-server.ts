@@ -15,6 +15,7 @@ import {
   type StatusCode,
   type UAObject,
 } from 'node-opcua'
+import { every, systemScheduler, type Scheduler } from '../shared/scheduler'
 import type { PlantPoint, PlantReader } from './live-plant'
 import type { EndpointStatus } from './process'
 
@@ -60,6 +61,8 @@ export type OpcUaSimServerOptions = {
   extraPoints?: number
   /** Where the server says when it goes down and comes back (the console's logger fits). */
   log?: SimLog
+  /** The clock of its supervisor (see superviseMs); the system's unless a test brings its own. */
+  scheduler?: Scheduler
 }
 
 export type SimLog = {
@@ -91,8 +94,11 @@ const defaultPlants = ['plant-002', 'plant-003'] as const
  * this; the question also steps the lazily computed plant, so time passes while nobody reads.
  */
 export const superviseMs = 250
-/** After a failed restart (the port taken meanwhile, say), the next attempt waits this long. */
-const restartRetryMs = 2_000
+/**
+ * After a failed restart (the port taken meanwhile, say) or a failed shutdown, the next attempt
+ * waits this long.
+ */
+const retryMs = 2_000
 
 /** Node ids are `ns=1;s=<point id>`: namespace 1 is the server's own namespace in node-opcua. */
 export function simNodeId(pointId: string): string {
@@ -166,30 +172,44 @@ function plantBrowseName(plantId: string): string {
 type ServedPoint = PlantPoint & { plantId: string; dataType: DataType.Boolean | DataType.Double }
 
 export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promise<OpcUaSimServer> {
-  const { port, plant, host = '127.0.0.1', plants = defaultPlants, log } = options
+  const {
+    port,
+    plant,
+    host = '127.0.0.1',
+    plants = defaultPlants,
+    log,
+    scheduler = systemScheduler,
+  } = options
   const pkiDir = options.pkiDir ?? defaultPkiDir()
   mkdirSync(join(pkiDir, 'server'), { recursive: true })
   mkdirSync(join(pkiDir, 'user'), { recursive: true })
   const points = servedPoints(plant, plants)
   const endpoint = `opc.tcp://${host}:${port}`
 
-  // The first start fails loudly: the caller asked for a server it cannot have.
+  // The first start fails loudly: the caller asked for a server it cannot have. `server` is the
+  // one started last, until its shutdown succeeds: while it is set, it may be listening.
   let server: OPCUAServer | null = await serve(options, pkiDir, points)
   // Every start uses the certificate in pkiDir, so a restarted server presents this one again.
   const certificate = server.getCertificate()
   let state: Exclude<OpcUaSimServerState, 'disposed'> = 'serving'
   let disposed = false
   let transition: Promise<void> | null = null
-  let nextStartAt = 0
+  let retryAt = 0
 
-  const stop = async (running: OPCUAServer, outage: EndpointStatus): Promise<void> => {
+  const stop = async (running: OPCUAServer, outage: EndpointStatus | undefined): Promise<void> => {
     state = 'stopping'
-    log?.info('OPC UA simulator down', { endpoint, cause: outage.cause, fault: outage.faultId })
-    // Shutting down at once closes every client socket and forgets every session: what a PLC
-    // that reboots, or loses its network, looks like to a client.
-    await running.shutdown(0).catch((error: unknown) => {
+    log?.info('OPC UA simulator down', { endpoint, cause: outage?.cause, fault: outage?.faultId })
+    try {
+      // Shutting down at once closes every client socket and forgets every session: what a PLC
+      // that reboots, or loses its network, looks like to a client.
+      await running.shutdown(0)
+    } catch (error) {
+      // It may still be listening: it stays `server`, in state `stopping`, and is shut down
+      // again (by the supervisor, and by dispose) rather than forgotten with its port taken.
+      retryAt = scheduler.now() + retryMs
       log?.warn('OPC UA simulator did not shut down cleanly', { endpoint, error: String(error) })
-    })
+      return
+    }
     server = null
     state = 'down'
   }
@@ -202,7 +222,7 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
       log?.info('OPC UA simulator back', { endpoint })
     } catch (error) {
       state = 'down'
-      nextStartAt = Date.now() + restartRetryMs
+      retryAt = scheduler.now() + retryMs
       log?.warn('OPC UA simulator could not start again', { endpoint, error: String(error) })
     }
   }
@@ -212,9 +232,13 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
     const outage = plants
       .map((plantId) => plant.endpointStatus(plantId))
       .find((status) => !status.answering)
+    const due = scheduler.now() >= retryAt
     let work: Promise<void> | null = null
-    if (outage && server) work = stop(server, outage)
-    else if (!outage && !server && Date.now() >= nextStartAt) work = start()
+    // A server whose shutdown failed is shut down again even once the outage is over: a new one
+    // could not listen beside it.
+    if (server && (outage || state === 'stopping')) {
+      if (state !== 'stopping' || due) work = stop(server, outage)
+    } else if (!outage && !server && due) work = start()
     if (work) {
       transition = work.finally(() => {
         transition = null
@@ -222,7 +246,9 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
     }
   }
 
-  const timer = setInterval(supervise, superviseMs)
+  const stopSupervising = every(scheduler, superviseMs, supervise, (error) =>
+    log?.warn('OPC UA simulator supervisor failed', { endpoint, error: String(error) }),
+  )
   // A fault already active takes the server down now, not a tick later.
   supervise()
 
@@ -235,9 +261,9 @@ export async function startOpcUaSimServer(options: OpcUaSimServerOptions): Promi
     dispose: () => {
       disposal ??= (async () => {
         disposed = true
-        clearInterval(timer)
-        // A start in flight ends with a server; a stop in flight ends without one. Either way the
-        // one left, if any, goes now, so no server outlives its dispose.
+        stopSupervising()
+        // A start in flight ends with a server; a stop in flight may end with or without one.
+        // Either way the one left, if any, goes now, so no server outlives its dispose.
         await transition
         const running = server
         server = null

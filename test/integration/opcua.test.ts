@@ -1,4 +1,3 @@
-import { createConnection, createServer, type Socket } from 'node:net'
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +11,7 @@ import {
   malformedNode,
   opcUaSource,
   sleep,
+  startRelay,
   unknownNode,
   useOpcUaHarness,
   waitFor,
@@ -20,37 +20,6 @@ import type { Tag } from '../../src/shared/site/schema'
 import { findFreePort } from '../support/ports'
 
 // The OPC UA driver against the plant simulator over real OPC UA on loopback (DESIGN.md §6).
-
-/** A TCP relay on loopback whose connections can be cut, as a flaky plant network would. */
-async function startRelay(targetPort: number): Promise<{
-  port: number
-  cut: () => void
-  close: () => Promise<void>
-}> {
-  const sockets = new Set<Socket>()
-  const relay = createServer((inbound) => {
-    const outbound = createConnection({ host: '127.0.0.1', port: targetPort })
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
-      socket.on('error', () => {})
-    }
-    inbound.pipe(outbound).pipe(inbound)
-  })
-  const port = await findFreePort()
-  await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve))
-  const cut = (): void => {
-    for (const socket of sockets) socket.destroy()
-  }
-  return {
-    port,
-    cut,
-    close: async () => {
-      cut()
-      await new Promise<void>((resolve) => relay.close(() => resolve()))
-    },
-  }
-}
 
 describe('OPC UA driver against the simulator', () => {
   const harness = useOpcUaHarness('opcua-test')

@@ -4,16 +4,18 @@ import {
   AttributeIds,
   DataType,
   OPCUAClient,
+  OPCUAServer,
   StatusCodes,
   makeAccessLevelFlag,
   type StatusCode,
 } from 'node-opcua'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { trustOwnServerCertificate } from '../../src/backend/field/opcua-pki'
 import type { OpcUaSource, Site, Tag } from '../../src/shared/site/schema'
 import { startSimulatorFor } from '../../src/sim'
 import { createLivePlant } from '../../src/sim/live-plant'
-import { simNodeId } from '../../src/sim/opcua-server'
+import { simNodeId, superviseMs } from '../../src/sim/opcua-server'
+import { ManualScheduler } from '../support/manual-scheduler'
 import {
   activeResources,
   createRecorder,
@@ -408,6 +410,51 @@ describe('OPC UA simulator', () => {
       expect(plant3.status()).toMatchObject({ state: 'connected', lastError: null })
     } finally {
       await simulator.dispose()
+    }
+  })
+
+  it('keeps a server whose shutdown failed: shuts it down again, and on dispose', async () => {
+    const plant = createLivePlant({ seed: 11 })
+    // The supervisor's ticks come when the test says, so each retry is seen.
+    const scheduler = new ManualScheduler(Date.now())
+    const port = await findFreePort()
+    const server = await startServer(port, { plant, plants: ['plant-002'], scheduler })
+    const shutdown = vi.spyOn(OPCUAServer.prototype, 'shutdown')
+    try {
+      const fail = (): void =>
+        void shutdown.mockImplementationOnce(() => Promise.reject(new Error('port still bound')))
+      const takeDown = async (): Promise<void> => {
+        const calls = shutdown.mock.calls.length
+        plant.model.applyFault({ id: 'network', kind: 'source-down', plantIds: ['plant-002'] })
+        await scheduler.advance(superviseMs)
+        await waitFor('a shutdown', () => shutdown.mock.calls.length > calls)
+      }
+
+      fail()
+      await takeDown()
+      // Still listening, and not forgotten: the next try waits its turn, then succeeds.
+      expect(server.state()).toBe('stopping')
+      expect(await refusesConnections(port)).toBe(false)
+      await scheduler.advance(superviseMs)
+      expect(shutdown).toHaveBeenCalledTimes(1)
+      await scheduler.advance(2_000)
+      await waitFor('the server down', () => server.state() === 'down')
+      expect(await refusesConnections(port)).toBe(true)
+
+      plant.model.clearFault('network')
+      await scheduler.advance(superviseMs)
+      await waitFor('the server back', () => server.state() === 'serving')
+
+      // Down again, and the shutdown fails again: dispose shuts down the server left listening.
+      fail()
+      await takeDown()
+      expect(server.state()).toBe('stopping')
+      expect(await refusesConnections(port)).toBe(false)
+      await server.dispose()
+      expect(await refusesConnections(port)).toBe(true)
+      expect(scheduler.pending()).toBe(0)
+    } finally {
+      shutdown.mockRestore()
     }
   })
 

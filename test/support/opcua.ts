@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createConnection, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
@@ -9,6 +10,7 @@ import type { TagValue } from '../../src/shared/field/values'
 import { systemScheduler, type Cancel, type Scheduler } from '../../src/shared/scheduler'
 import type { OpcUaSource, Tag } from '../../src/shared/site/schema'
 import { createLivePlant, type PlantReader } from '../../src/sim/live-plant'
+import { findFreePort } from './ports'
 import {
   startOpcUaSimServer,
   type OpcUaSimServer,
@@ -222,4 +224,61 @@ export function useOpcUaHarness(prefix: string): OpcUaHarness {
     },
   }
   return harness
+}
+
+export type Relay = {
+  port: number
+  /** Destroys every connection through it, as a pulled cable or a reset switch would. */
+  cut: () => void
+  /** Holds back what the server sends, as a link that stalls; the client's requests still go. */
+  stall: () => void
+  /** Delivers what was held back, in order, and lets the rest through again. */
+  resume: () => void
+  /** Chunks from the server held back so far. */
+  held: () => number
+  close: () => Promise<void>
+}
+
+/** A TCP relay on loopback to the server on `targetPort`, for a plant network that misbehaves. */
+export async function startRelay(targetPort: number): Promise<Relay> {
+  const sockets = new Set<Socket>()
+  let stalled = false
+  const held: Array<() => void> = []
+  const relay = createServer((inbound) => {
+    const outbound = createConnection({ host: '127.0.0.1', port: targetPort })
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+      socket.on('error', () => {})
+    }
+    inbound.pipe(outbound)
+    const deliver = (action: () => void): void => {
+      if (stalled) held.push(action)
+      else action()
+    }
+    outbound.on('data', (chunk: Buffer) => deliver(() => void inbound.write(chunk)))
+    outbound.on('end', () => deliver(() => void inbound.end()))
+  })
+  const port = await findFreePort()
+  await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve))
+  const cut = (): void => {
+    held.length = 0
+    for (const socket of sockets) socket.destroy()
+  }
+  return {
+    port,
+    cut,
+    stall: () => {
+      stalled = true
+    },
+    resume: () => {
+      stalled = false
+      for (const action of held.splice(0)) action()
+    },
+    held: () => held.length,
+    close: async () => {
+      cut()
+      await new Promise<void>((resolve) => relay.close(() => resolve()))
+    },
+  }
 }

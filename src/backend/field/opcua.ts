@@ -143,6 +143,8 @@ type Connection = {
   detach: Array<() => void>
   /** The built-in type of each node written on this connection, by node id (Part 3 §5.6.2). */
   dataTypes: Map<string, DataType>
+  /** A write sent on it went unanswered: its teardown goes straight to disconnect (see write). */
+  writeUnanswered: boolean
 }
 
 const securityModes: Record<OpcUaSource['securityMode'], MessageSecurityMode> = {
@@ -449,6 +451,7 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       probing: false,
       detach: [],
       dataTypes: new Map(),
+      writeUnanswered: false,
     }
     connection = current
     countRequests(current)
@@ -868,33 +871,45 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
   }
 
   /**
+   * Whether a request made on `session` now goes out at once, to a server the operator sees as
+   * connected. node-opcua holds a request made while the channel is down and a repair is under
+   * way, and one the server answers BadSessionIdInvalid while it repairs the session, and sends it
+   * after the repair (client_session_impl.js, performMessageTransaction and #reprocessRequest):
+   * long after the operator decided, for a write.
+   */
+  const canSend = (current: Connection, session: ClientSession): boolean =>
+    !disposed &&
+    current === connection &&
+    current.session === session &&
+    !current.closing &&
+    !current.repairing &&
+    !session.isReconnecting &&
+    status?.state === 'connected'
+
+  const notConnected = (tag: Tag): Result<void> => {
+    const why = status?.lastError ? ` (${status.lastError})` : ''
+    return fail(
+      'not-connected',
+      `${tag.id}: not written: ${source.endpoint} is not connected${why}`,
+    )
+  }
+
+  /**
    * DESIGN.md §4: one Write (Part 4 §5.10.4) of the tag's node, now or not at all. Without a working
-   * session nothing is sent (node-opcua would hold the request and replay it after a repair, long
-   * after the operator decided), and a write that fails is never sent again. The node's DataType
-   * is read once per connection, so the value travels in the type the server expects.
+   * session nothing is sent, and a write that fails is never sent again. The node's DataType is
+   * read once per connection, so the value travels in the type the server expects.
    */
   const write: SourceDriver['write'] = (tag, value) => {
     const current = connection
     const session = current?.session
-    if (
-      disposed ||
-      !current ||
-      !session ||
-      current.closing ||
-      current.repairing ||
-      session.isReconnecting ||
-      status?.state !== 'connected'
-    ) {
-      const why = status?.lastError ? ` (${status.lastError})` : ''
-      return Promise.resolve(
-        fail('not-connected', `${tag.id}: not written: ${source.endpoint} is not connected${why}`),
-      )
-    }
+    if (!current || !session || !canSend(current, session))
+      return Promise.resolve(notConnected(tag))
     const parsed = parseNodeId(tag)
     if (!('nodeId' in parsed)) {
       return Promise.resolve(fail('invalid-node', `${tag.id}: not written: ${parsed.reason}`))
     }
     const { nodeId } = parsed
+    const key = nodeId.toString()
     let raw: number | boolean | string
     try {
       raw = removeScale(value, tag.scale)
@@ -909,7 +924,6 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
     let abandoned = false
     let sent = false
     const attempt = async (): Promise<Result<void>> => {
-      const key = nodeId.toString()
       let dataType = current.dataTypes.get(key)
       if (dataType === undefined) {
         const read = await session.read({ nodeId, attributeId: AttributeIds.DataType })
@@ -927,6 +941,9 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       if ('problem' in encoded) {
         return fail('wrong-type', `${tag.id}: not written: ${key} ${encoded.problem}`)
       }
+      // The DataType took requests and time: the channel may have broken, a repair begun, or the
+      // connection been closed meanwhile. Checked again with nothing awaited before the send.
+      if (!canSend(current, session)) return notConnected(tag)
       sent = true
       const statusCode = await session.write({
         nodeId,
@@ -955,6 +972,19 @@ export const createOpcUaDriver: DriverFactory<OpcUaSource> = (source, tags, sink
       const cancel = scheduler.after(operationTimeoutMs, () => {
         abandoned = true
         settle(unknownOutcome(`no answer within ${operationTimeoutMs / 1000} s`))
+        if (!sent) return
+        // node-opcua may still send it: a write the server answered BadSessionIdInvalid is sent
+        // again once node-opcua has a session again, however long that takes, and would land over
+        // a value the operator wrote after reading back. So the connection goes, straight to
+        // disconnect, which marks the session closed before it sends anything (closeSession).
+        // node-opcua's repair then stops at its next step (reconnection.js, _shouldNotContinue),
+        // what it held fails (session dispose, flushPendingTransactions), and a session detached
+        // from its client sends nothing more. The next write goes out on a new client.
+        current.writeUnanswered = true
+        void restart(
+          current,
+          `a write to ${key} got no answer within ${operationTimeoutMs / 1000} s`,
+        )
       })
       attempt().then(
         (result) => {
@@ -1096,8 +1126,10 @@ async function teardown(current: Connection, logger: Logger, scheduler: Schedule
   current.detach = []
   const { client, session, slots } = current
   // Over a broken channel, requests would wait for a repair that is being cancelled: skip them,
-  // the server drops the session on its own when it times out (Part 4 §5.6.2).
-  const channelUp = !current.repairing && !client.isReconnecting
+  // the server drops the session on its own when it times out (Part 4 §5.6.2). After a write went
+  // unanswered, disconnect must be the first thing: it closes the session before anything else can
+  // happen on it (see write).
+  const channelUp = !current.repairing && !client.isReconnecting && !current.writeUnanswered
   const step = async (what: string, work: () => Promise<unknown>): Promise<void> => {
     try {
       await withTimeout(work(), operationTimeoutMs, scheduler)
