@@ -190,7 +190,10 @@ export const siteSchema = z
          * The bearer token, named by environment variable rather than written in the file, so site
          * files can be shared without the secret.
          */
-        tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+        tokenEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+          .optional(),
         /** PEM bundle of the plant PKI's certificate authorities, relative to the site file. */
         caFile: z.string().min(1).optional(),
       })
