@@ -17,6 +17,7 @@ export default defineConfig({
           probe: resolve('src/backend/entry/probe.ts'),
           verify: resolve('src/backend/entry/verify.ts'),
           sim: resolve('src/backend/entry/sim.ts'),
+          receiver: resolve('src/receiver/main.ts'),
         },
       },
     },

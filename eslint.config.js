@@ -111,4 +111,17 @@ export default tseslint.config(
       layer('main', 'The simulator may not import the Electron main process.'),
     ],
   ),
+  restrict(
+    ['src/receiver/**'],
+    [
+      noElectron,
+      layer(
+        'backend',
+        'The reference receiver stands for the central system: it shares only the contract.',
+      ),
+      layer('renderer', 'The reference receiver may not import the renderer.'),
+      layer('main', 'The reference receiver may not import the Electron main process.'),
+      layer('sim', 'The reference receiver may not import the simulator.'),
+    ],
+  ),
 )

@@ -12,6 +12,7 @@ const outputs = [
   'out/main/probe.js',
   'out/main/sim.js',
   'out/main/verify.js',
+  'out/main/receiver.js',
   'out/preload/index.cjs',
   'out/renderer/index.html',
 ]

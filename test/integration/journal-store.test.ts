@@ -19,6 +19,7 @@ import {
   openJournalDatabase,
 } from '../../src/backend/store/database'
 import { createJournal } from '../../src/backend/store/journal'
+import { migrations } from '../../src/backend/store/migrations'
 import { openJournal, type OpenedJournal } from '../../src/backend/store/open-journal'
 import { verifyJournalDatabase, verifyJournalFile } from '../../src/backend/store/verify'
 import { genesisHash } from '../../src/shared/journal/event'
@@ -65,7 +66,7 @@ describe('journal database', () => {
       expect(db.pragma('synchronous', { simple: true })).toBe(2)
       expect(db.pragma('locking_mode', { simple: true })).toBe('exclusive')
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
-      expect(db.pragma('user_version', { simple: true })).toBe(1)
+      expect(db.pragma('user_version', { simple: true })).toBe(migrations.length)
       expect(durabilityProblem(db)).toBeNull()
     } finally {
       db.close()
@@ -105,7 +106,9 @@ describe('journal database', () => {
     const result = openJournalDatabase({ path })
     expect(result).toMatchObject({ ok: false, error: { code: 'journal-newer-schema' } })
     if (!result.ok)
-      expect(result.error.message).toMatch(/schema version 7; this version knows up to 1/)
+      expect(result.error.message).toMatch(
+        new RegExp(`schema version 7; this version knows up to ${migrations.length}`),
+      )
     expect(readFileSync(path).equals(before)).toBe(true)
     expect(readdirSync(dir).filter((name) => name.includes('damaged'))).toEqual([])
   })
