@@ -86,6 +86,37 @@ describe('starting the console', () => {
     })
   })
 
+  it('keeps every reading in the tag history, within the disk budget it reports', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pilot-light-data-'))
+    const api = await start(dataDir, await siteWithSilentPlc())
+    const from = Date.now()
+    let points = 0
+    await waitFor('readings in the history', () => {
+      void api
+        .queryHistory({ tagIds: ['p1.pressure'], from, to: Date.now() + 1000, maxPoints: 500 })
+        .then((result) => {
+          if (result.ok) points = result.value.series[0]?.points.length ?? 0
+        })
+      return points >= 2
+    })
+    const history = await api.queryHistory({
+      tagIds: ['p1.pressure'],
+      from,
+      to: Date.now() + 1000,
+      maxPoints: 500,
+    })
+    // Nothing answers the PLC: every reading is kept, as bad, with no value.
+    expect(history.ok && history.value.series[0]?.points[0]).toMatchObject({ quality: 'bad' })
+    const storage = await api.getStorage({})
+    expect(storage.ok && storage.value).toMatchObject({
+      budgetBytes: 4096 * 1024 * 1024,
+      warning: false,
+      historyProblem: null,
+    })
+    expect(storage.ok && storage.value.journalBytes).toBeGreaterThan(0)
+    expect(storage.ok && storage.value.historyBytes).toBeGreaterThan(0)
+  })
+
   it('opens without recording when the journal cannot be opened, says why, and refuses drills', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pilot-light-data-'))
     // A folder where the journal file should be: SQLite cannot open it.

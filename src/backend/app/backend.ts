@@ -1,9 +1,13 @@
 import type { Recording, SystemInfo } from '../../shared/api/contract'
 import type { JournalEvent } from '../../shared/journal/event'
 import type { Journal } from '../store/journal'
+import type { SyncEngine } from '../sync/engine'
+import type { History } from '../store/history'
+import type { StorageStatus } from '../../shared/api/contract'
+import { disabledSyncStatus } from '../../shared/sync/status'
 import type { ServerEnvelope } from '../../shared/api/envelope'
 import type { EventName, EventOf } from '../../shared/api/contract'
-import type { Scheduler } from '../../shared/scheduler'
+import { every, type Scheduler } from '../../shared/scheduler'
 import type { FileProblem } from '../../shared/file-problem'
 import type { Site } from '../../shared/site/schema'
 import { proposeEncodings } from '../../shared/field/byte-order'
@@ -17,6 +21,9 @@ import type { ScenarioLoad } from '../../sim/process'
 import type { Result } from '../../shared/result'
 import { fail } from '../../shared/result'
 import { createValueBatcher } from './value-batcher'
+
+/** How often the disk budget's figures are measured and pushed when they change. */
+const storageCheckMs = 5_000
 
 /** Anything that can carry messages to one renderer (a MessagePort, a WebSocket, a test). */
 export type Peer = { send: (message: ServerEnvelope) => void }
@@ -54,6 +61,12 @@ export type BackendOptions = {
   /** The journal, or null when it refused to open (recording says why). */
   journal: Journal | null
   recording: Recording
+  /** Sync to the central system; null when the site names none or nothing is recorded. */
+  sync?: SyncEngine | null
+  /** The tag history; null when it could not be opened (storage() says why). */
+  history?: History | null
+  /** The disk budget's figures as of now (start-console measures the files). */
+  storage?: () => StorageStatus
   /** The console's own simulator, which drills run against; null when there is none. */
   simulator?: DrillSimulator | null
   /** Why there is no simulator, when there is none (shown where drills would start). */
@@ -120,7 +133,38 @@ export function createBackend(options: BackendOptions): Backend {
     }
     const event = journal.append({ type, actor, data })
     broadcast('journal', { events: [event] })
+    sync?.kick()
     return event
+  }
+
+  const history = options.history ?? null
+  acquisition?.onValues((values) => history?.record(values))
+  const storage = options.storage
+  let lastStorage: string | null = null
+  const stopStorageWatch = storage
+    ? every(
+        scheduler,
+        storageCheckMs,
+        () => {
+          const status = storage()
+          const text = JSON.stringify(status)
+          if (text === lastStorage) return
+          if (status.warning && !JSON.parse(lastStorage ?? '{}').warning) {
+            logger.warn('disk budget at 80 % or more', { ...status })
+          }
+          lastStorage = text
+          broadcast('storage', status)
+        },
+        (error) => logger.error('storage check failed', { error: String(error) }),
+      )
+    : null
+
+  const sync = options.sync ?? null
+  const stopSyncStatus = sync?.onStatus((status) => broadcast('sync', status))
+  const syncStatus = () => sync?.status() ?? disabledSyncStatus
+  const syncing = (): SyncEngine => {
+    if (!sync) throw new ApiFailure('sync-disabled', 'This site names no central system to sync to')
+    return sync
   }
 
   acquisition?.onConnectionEvent((event) => {
@@ -237,6 +281,29 @@ export function createBackend(options: BackendOptions): Backend {
         }
         return { drill: unwrap(drills.start(scenarioId, 'operator')) }
       },
+      queryHistory: (query) => {
+        if (!history) throw new ApiFailure('no-history', 'Tag history is not being kept')
+        return history.query(query)
+      },
+      getStorage: () => {
+        if (!storage) throw new ApiFailure('no-storage', 'No disk budget is configured')
+        return storage()
+      },
+      getSyncStatus: () => syncStatus(),
+      syncNow: () => {
+        syncing().kick()
+        return syncStatus()
+      },
+      getQuarantine: ({ limit }) => ({ items: sync?.quarantined(limit) ?? [] }),
+      exportQuarantine: () => ({
+        fileName: `quarantine-${info.consoleId}-${new Date(scheduler.now()).toISOString().replace(/[:.]/g, '-')}.ndjson`,
+        ndjson: syncing().exportQuarantined(),
+      }),
+      retryQuarantined: ({ ids }) => {
+        const released = syncing().retryQuarantined(ids)
+        logger.warn('quarantined items released by the operator', { ids, released })
+        return { released }
+      },
       getJournal: ({ beforeSeq, limit }) => {
         const head = journal?.head() ?? null
         if (!journal || !head) return { events: [], head: null }
@@ -263,6 +330,8 @@ export function createBackend(options: BackendOptions): Backend {
     },
     writeTag,
     dispose: async () => {
+      stopStorageWatch?.()
+      stopSyncStatus?.()
       drills.dispose()
       peers.clear()
       batcher.dispose()

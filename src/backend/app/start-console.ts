@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import packageJson from '../../../package.json'
 import type { SystemInfo } from '../../shared/api/contract'
 import type { Scheduler } from '../../shared/scheduler'
@@ -11,6 +11,12 @@ import { loadSiteFile } from '../site/load'
 import type { Recording } from '../../shared/api/contract'
 import { journalFileName } from '../store/database'
 import { openJournal, type OpenedJournal } from '../store/open-journal'
+import { createSyncEngine, type SyncEngine } from '../sync/engine'
+import { openHistory, type History } from '../store/history'
+import { historyFileName } from '../store/history-database'
+import { historyWarningFraction } from '../../shared/history/series'
+import type { StorageStatus } from '../../shared/api/contract'
+import { existsSync, statSync } from 'node:fs'
 import { createBackend, type Backend } from './backend'
 import { consoleIdentity } from './console-identity'
 
@@ -108,6 +114,84 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         }
       : null,
   }
+  // The budget covers journal and history; the journal never gives way, so history's share is what
+  // the journal leaves (at least a tenth of the budget, so history is not starved to nothing).
+  const budgetBytes = (loaded.ok ? loaded.site.storage.budgetMb : 4096) * 1024 * 1024
+  const journalBytes = (): number =>
+    [journalFile, `${journalFile}-wal`].reduce(
+      (total, file) => total + (existsSync(file) ? statSync(file).size : 0),
+      0,
+    )
+  let historyProblem: string | null = null
+  let history: History | null = null
+  if (loaded.ok) {
+    const openedHistory = openHistory({
+      path: join(options.dataDir, historyFileName),
+      scheduler: options.scheduler,
+      clock: options.scheduler.now,
+      logger: logger.child('history'),
+      budgetBytes: Math.max(budgetBytes - journalBytes(), budgetBytes / 10),
+      onRecovery: (notice) => {
+        historyProblem = notice.message
+      },
+    })
+    if (openedHistory.ok) history = openedHistory.value
+    else historyProblem = `Tag history is not being kept: ${openedHistory.error.message}`
+  }
+  const storage = (): StorageStatus => {
+    const usage = history?.usage() ?? null
+    const used = journalBytes() + (usage?.bytes ?? 0)
+    const fraction = used / budgetBytes
+    return {
+      budgetBytes,
+      journalBytes: journalBytes(),
+      historyBytes: usage?.bytes ?? null,
+      fraction,
+      warning: fraction >= historyWarningFraction,
+      droppedUnsynced: sync && history ? history.syncBacklog().droppedUnsynced : 0,
+      historyProblem,
+    }
+  }
+
+  // Sync needs something to send: a site naming a central system and a journal that records.
+  let sync: SyncEngine | null = null
+  const central = loaded.ok ? loaded.site.central : undefined
+  if (loaded.ok && central && journalled) {
+    const token = central.tokenEnv ? process.env[central.tokenEnv] : undefined
+    if (central.tokenEnv && !token) {
+      logger.warn('the central token variable is not set: syncing without a token', {
+        tokenEnv: central.tokenEnv,
+      })
+    }
+    sync = createSyncEngine({
+      journal: journalled.journal,
+      db: journalled.db,
+      ...(history
+        ? {
+            history: {
+              pendingForSync: (limit: number) => history.pendingForSync(limit),
+              markSynced: (cursor: number) => history.markSynced(cursor),
+              backlog: () => {
+                const backlog = history.syncBacklog()
+                return {
+                  count: backlog.pendingSamples + backlog.unsealedSamples,
+                  oldestTs: backlog.oldestPendingTs,
+                }
+              },
+            },
+          }
+        : {}),
+      central: {
+        url: central.url,
+        siteId: loaded.site.site.id,
+        consoleId,
+        ...(token ? { token } : {}),
+        ...(central.caFile ? { caFile: resolve(dirname(loaded.file), central.caFile) } : {}),
+      },
+      scheduler: options.scheduler,
+      logger,
+    })
+  }
   const backend = createBackend({
     mode: options.mode,
     version: packageJson.version,
@@ -121,6 +205,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     consoleId,
     journal: journalled?.journal ?? null,
     recording,
+    sync,
+    history,
+    storage,
     simulator: simulator && {
       plant: simulator.plant,
       sourceIds: new Set(simulator.servers.map((server) => server.sourceId)),
@@ -129,10 +216,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     simulatorUnavailableReason,
     scenarios,
   })
+  sync?.start()
   return {
     backend,
     dispose: async () => {
       await backend.dispose()
+      await sync?.dispose()
+      await history?.dispose()
       await simulator?.dispose()
       journalled?.close()
     },

@@ -8,6 +8,8 @@ import { sourceStatusSchema, tagValueSchema } from '../field/values'
 import { fileProblemSchema } from '../file-problem'
 import { drillCatalogSchema, drillStateSchema } from '../drills/drill'
 import { journalEventSchema } from '../journal/event'
+import { quarantineItemSchema, syncStatusSchema } from '../sync/status'
+import { historyQueryResultSchema, historyQuerySchema } from '../history/series'
 
 // The one contract between renderer and backend (DESIGN.md §3.1). Each request channel has a request
 // and a response schema; each push stream has an event schema. Transports (MessagePort in Electron,
@@ -27,6 +29,22 @@ export const recordingSchema = z.object({
   recovery: z.object({ keptAs: z.string(), reason: z.string(), message: z.string() }).nullable(),
 })
 export type Recording = z.infer<typeof recordingSchema>
+
+/** The console's disk budget (site file storage.budgetMb): the journal and the tag history. */
+export const storageStatusSchema = z.object({
+  budgetBytes: z.number(),
+  journalBytes: z.number(),
+  /** null when the history store is not open. */
+  historyBytes: z.number().nullable(),
+  /** Of the budget in use; warning from 0.8. */
+  fraction: z.number(),
+  warning: z.boolean(),
+  /** History samples pruned before the central system had them (only counted with sync on). */
+  droppedUnsynced: z.number(),
+  /** Why history is not being kept, or what happened to a damaged history file; null when fine. */
+  historyProblem: z.string().nullable(),
+})
+export type StorageStatus = z.infer<typeof storageStatusSchema>
 
 export const systemInfoSchema = z.object({
   version: z.string(),
@@ -119,6 +137,29 @@ export const requests = {
       head: z.object({ seq: z.number(), hash: z.string() }).nullable(),
     }),
   },
+  /** Tag history for trends and reports: per tag, from the finest tier that covers the range. */
+  queryHistory: { request: historyQuerySchema, response: historyQueryResultSchema },
+  getStorage: { request: empty, response: storageStatusSchema },
+  /** Sync to the central system: state, backlog, last success and error, quarantine count. */
+  getSyncStatus: { request: empty, response: syncStatusSchema },
+  /** Tries to sync now instead of waiting for the next retry. */
+  syncNow: { request: empty, response: syncStatusSchema },
+  getQuarantine: {
+    request: z.strictObject({ limit: z.number().int().min(1).max(5000).default(500) }),
+    response: z.object({ items: z.array(quarantineItemSchema) }),
+  },
+  /** Every quarantined item in full, one JSON object per line, for the operator to hand on. */
+  exportQuarantine: {
+    request: empty,
+    response: z.object({ fileName: z.string(), ndjson: z.string() }),
+  },
+  /** Releases quarantined items to be sent again. */
+  retryQuarantined: {
+    request: z.strictObject({
+      ids: z.union([z.literal('all'), z.array(z.string().min(1)).min(1).max(5000)]),
+    }),
+    response: z.object({ released: z.number().int().nonnegative() }),
+  },
   /** Ends the running drill early; its debrief comes back with it. */
   stopDrill: { request: empty, response: z.object({ drill: drillStateSchema }) },
 } as const
@@ -129,6 +170,10 @@ export const events = {
   sources: z.object({ sources: z.array(sourceStatusSchema) }),
   /** A drill started, moved on, or ended. */
   drill: z.object({ drill: drillStateSchema }),
+  /** The disk budget, when its figures move (checked every few seconds). */
+  storage: storageStatusSchema,
+  /** Sync status, when it changes (at most a few times a second while a backlog drains). */
+  sync: syncStatusSchema,
   /** Events just committed to the journal (after the commit, never before). */
   journal: z.object({ events: z.array(journalEventSchema) }),
 } as const

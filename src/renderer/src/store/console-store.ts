@@ -1,9 +1,10 @@
 import { create } from 'zustand'
 import type { LinkState, PilotLightApi } from '../../../shared/api/client'
-import type { SystemInfo, TagInfo } from '../../../shared/api/contract'
+import type { StorageStatus, SystemInfo, TagInfo } from '../../../shared/api/contract'
 import type { SourceStatus, TagValue } from '../../../shared/field/values'
 import type { DrillState } from '../../../shared/drills/drill'
 import type { JournalEvent } from '../../../shared/journal/event'
+import type { SyncStatus } from '../../../shared/sync/status'
 
 export type ConsoleState = {
   link: LinkState
@@ -16,6 +17,10 @@ export type ConsoleState = {
   drill: DrillState | null
   /** The newest committed journal events, newest first (at most journalShown). */
   journal: JournalEvent[]
+  /** Sync to the central system; null until the backend has said. */
+  sync: SyncStatus | null
+  /** The disk budget; null until the backend has said (or when it keeps none). */
+  storage: StorageStatus | null
   /** The last request that failed, shown to the operator rather than swallowed. */
   loadError: string | null
 }
@@ -29,6 +34,8 @@ export const useConsole = create<ConsoleState>(() => ({
   sources: [],
   drill: null,
   journal: [],
+  sync: null,
+  storage: null,
   loadError: null,
 }))
 
@@ -49,20 +56,22 @@ export function applyValueBatch(batch: TagValue[]): void {
 }
 
 async function loadEverything(api: PilotLightApi): Promise<void> {
-  const [info, tags, values, sources, drill, journal] = await Promise.all([
+  const [info, tags, values, sources, drill, journal, sync] = await Promise.all([
     api.getSystemInfo({}),
     api.getTags({}),
     api.getValues({}),
     api.getSources({}),
     api.getDrill({}),
     api.getJournal({ limit: journalShown }),
+    api.getSyncStatus({}),
   ])
-  const failed = [info, tags, values, sources, drill, journal].find((result) => !result.ok)
+  const failed = [info, tags, values, sources, drill, journal, sync].find((result) => !result.ok)
   if (failed && !failed.ok) {
     useConsole.setState({ loadError: failed.error.message })
     return
   }
-  if (!info.ok || !tags.ok || !values.ok || !sources.ok || !drill.ok || !journal.ok) return
+  if (!info.ok || !tags.ok || !values.ok || !sources.ok || !drill.ok || !journal.ok || !sync.ok)
+    return
   useConsole.setState({
     info: info.value,
     plants: tags.value.plants,
@@ -71,8 +80,12 @@ async function loadEverything(api: PilotLightApi): Promise<void> {
     sources: sources.value.sources,
     drill: drill.value.drill,
     journal: journal.value.events,
+    sync: sync.value,
     loadError: null,
   })
+  // Not every backend keeps a disk budget (tests build bare ones): its absence is not an error.
+  const storage = await api.getStorage({})
+  useConsole.setState({ storage: storage.ok ? storage.value : null })
 }
 
 /** Wires the client to the store: live pushes, and a full reload each time the link comes back. */
@@ -81,6 +94,8 @@ export function bindConsole(api: PilotLightApi): () => void {
     api.onEvent('values', ({ values }) => applyValueBatch(values)),
     api.onEvent('sources', ({ sources }) => useConsole.setState({ sources })),
     api.onEvent('drill', ({ drill }) => useConsole.setState({ drill })),
+    api.onEvent('sync', (sync) => useConsole.setState({ sync })),
+    api.onEvent('storage', (storage) => useConsole.setState({ storage })),
     api.onEvent('journal', ({ events }) =>
       useConsole.setState((state) => ({
         journal: [...[...events].reverse(), ...state.journal].slice(0, journalShown),

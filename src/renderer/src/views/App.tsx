@@ -2,14 +2,22 @@ import { useState } from 'react'
 import { Connections } from './connections/Connections'
 import { Drills } from './drills/Drills'
 import { Journal } from './journal/Journal'
+import { Sync } from './sync/Sync'
 import { Overview } from './Overview'
 import { SiteProblems } from './SiteProblems'
-import { DrillNotice, LinkLostNotice, RecordingNotice, StatusBanner } from './StatusBanner'
+import {
+  DrillNotice,
+  LinkLostNotice,
+  RecordingNotice,
+  StatusBanner,
+  StorageNotice,
+} from './StatusBanner'
 
 const pages = [
   { id: 'overview', title: 'Overview' },
   { id: 'connections', title: 'Connections' },
   { id: 'journal', title: 'Journal' },
+  { id: 'sync', title: 'Sync' },
   { id: 'drills', title: 'Drills' },
 ] as const
 type PageId = (typeof pages)[number]['id']
@@ -20,6 +28,7 @@ export function App(): React.JSX.Element {
     <div className="console">
       <StatusBanner />
       <RecordingNotice />
+      <StorageNotice />
       <DrillNotice />
       <LinkLostNotice />
       <nav className="pages" aria-label="Pages">
@@ -39,6 +48,7 @@ export function App(): React.JSX.Element {
       {page === 'overview' && <Overview />}
       {page === 'connections' && <Connections />}
       {page === 'journal' && <Journal />}
+      {page === 'sync' && <Sync />}
       {page === 'drills' && <Drills />}
     </div>
   )

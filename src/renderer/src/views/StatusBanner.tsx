@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react'
 import { useConsole, useDrillRunning } from '../store/console-store'
+import { syncSummary } from './sync/sync-summary'
+import { useNow } from './use-now'
 
 /**
  * The persistent banner of DESIGN.md §5: which site, how the console gets its data, and whether the
@@ -9,6 +11,8 @@ export function StatusBanner(): React.JSX.Element {
   const info = useConsole((state) => state.info)
   const link = useConsole((state) => state.link)
   const drill = useDrillRunning()
+  const sync = useConsole((state) => state.sync)
+  const now = useNow()
   // Select the array itself: a fresh `?? []` each render would make zustand re-render forever.
   const simulatedPlants = useConsole((state) => state.drill?.simulatedPlants)
   const siteName = info?.site?.name ?? 'No site loaded'
@@ -31,6 +35,13 @@ export function StatusBanner(): React.JSX.Element {
       </span>
       <span className="banner-mode" data-testid="data-path">
         {dataPath}
+      </span>
+      <span
+        className={`banner-sync banner-sync-${sync?.state ?? 'unknown'}`}
+        data-testid="sync-status"
+        title={sync?.lastError ? `Last error: ${sync.lastError.message}` : undefined}
+      >
+        {syncSummary(sync, now)}
       </span>
       <span className="banner-spacer" />
       <span className={`banner-link banner-link-${link.status}`} data-testid="link-status">
@@ -94,4 +105,21 @@ export function RecordingNotice(): React.JSX.Element | null {
     )
   }
   return null
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`
+
+/** The disk budget at 80 % or more, or a history problem: the operator (or IT) must act. */
+export function StorageNotice(): React.JSX.Element | null {
+  const storage = useConsole((state) => state.storage)
+  if (!storage || (!storage.warning && !storage.historyProblem)) return null
+  return (
+    <div className="recording-recovered" role="alert" data-testid="storage-warning">
+      {storage.warning &&
+        `Disk budget ${Math.round(storage.fraction * 100)} % used (${megabytes(
+          storage.journalBytes + (storage.historyBytes ?? 0),
+        )} of ${megabytes(storage.budgetBytes)}): tag history is pruning its oldest data; the journal keeps everything. `}
+      {storage.historyProblem}
+    </div>
+  )
 }
