@@ -135,11 +135,12 @@ async function recordHistory(fixture: HistoryFixture): Promise<History> {
   return history
 }
 
-/** The history store as sync's feed. */
+/** The history store as sync's feed, read ahead as the console reads it (start-console.ts). */
 function historyFeed(history: History): HistoryFeed<number> {
   return {
     pendingForSync: history.pendingForSync,
     markSynced: history.markSynced,
+    readsAhead: true,
     backlog: () => {
       const backlog = history.syncBacklog()
       return { count: backlog.pendingSamples, oldestTs: backlog.oldestPendingTs }

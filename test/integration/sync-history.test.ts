@@ -107,6 +107,7 @@ describe('history sync', () => {
         history: {
           pendingForSync: history.pendingForSync,
           markSynced: history.markSynced,
+          readsAhead: true,
           backlog: () => {
             const backlog = history.syncBacklog()
             return { count: backlog.pendingSamples, oldestTs: backlog.oldestPendingTs }
@@ -123,6 +124,101 @@ describe('history sync', () => {
       await fixture.dispose()
     }
   })
+
+  it.each([
+    ['the receiver stored a batch but its answer was lost', 'answer'],
+    ['the history store cannot mark the read', 'mark'],
+  ] as const)(
+    'a failure while a read ahead is held (%s) sends again from the last marked cursor: every sample once',
+    async (_name, failure) => {
+      const fixture = new HistoryFixture(join(journal.dir, 'history.sqlite'))
+      const history: History = fixture.open()
+      try {
+        const tags = Array.from({ length: 40 }, (_, tag) => `plant-002.unit-${tag}.flow`)
+        await fixture.everySecond(history, 181, (second) =>
+          tags.map((tag, index) => fixture.reading(tag, second + index / 10)),
+        )
+        await history.maintain()
+        const sealed = history
+          .pendingForSync(1_000_000)
+          .samples.map(({ tagId, ts, value, quality }) => ({ tagId, ts, value, quality }))
+        // What sync asked of the store, in order: `read <after> → <cursor>`, `mark <cursor>`.
+        const log: string[] = []
+        const readSizes: number[] = []
+        let markFails = failure === 'mark'
+        const store: HistoryFeed<number> = {
+          readsAhead: true,
+          pendingForSync: (limit, after) => {
+            const read = history.pendingForSync(limit, after)
+            readSizes.push(read.samples.length)
+            log.push(`read ${after ?? 'mark'} → ${read.cursor}`)
+            return read
+          },
+          markSynced: (cursor) => {
+            if (markFails) {
+              markFails = false
+              log.push(`mark ${cursor} failed`)
+              throw new Error('history store is busy')
+            }
+            log.push(`mark ${cursor}`)
+            history.markSynced(cursor)
+          },
+          backlog: () => {
+            const backlog = history.syncBacklog()
+            return { count: backlog.pendingSamples, oldestTs: backlog.oldestPendingTs }
+          },
+        }
+        let historyExchanges = 0
+        await start([], {
+          history: store,
+          requestTimeoutMs: 300,
+          onExchange: (exchange) => {
+            if (exchange.stream !== 'history') return
+            historyExchanges += 1
+            // The second batch is stored but its answer never comes: it is on the wire while the
+            // third read is held.
+            if (failure === 'answer' && historyExchanges === 1)
+              receiver.injectFault({ kind: 'hang-after-commit', stream: 'history' })
+          },
+        })
+        engine.start()
+        await waitForDrain(engine)
+
+        // A batch a read (whole blocks of 60 samples), the next one read while it is on the wire.
+        expect(readSizes.slice(0, 3)).toEqual([1_980, 1_980, 1_980])
+        const cursorOf = (line = ''): string | undefined => /→ (\d+)$/.exec(line)?.[1]
+        const [first, second, third] = [0, 1, 3].map((index) => cursorOf(log[index]))
+        expect(log.slice(0, 2)).toEqual([`read mark → ${first}`, `read ${first} → ${second}`])
+        if (failure === 'answer')
+          // The read ahead held when the answer was lost is read again while the batch goes again.
+          expect(log.slice(2, 6)).toEqual([
+            `mark ${first}`,
+            `read ${second} → ${third}`,
+            `read ${second} → ${third}`,
+            `mark ${second}`,
+          ])
+        // The read ahead held when marking failed is forgotten with the read before it: both are
+        // read again from the last marked cursor.
+        else
+          expect(log.slice(2, 6)).toEqual([
+            `mark ${first} failed`,
+            `read mark → ${first}`,
+            `read ${first} → ${second}`,
+            `mark ${first}`,
+          ])
+        expectHistoryHeld(sealed)
+        const historyOnly = exchanges.filter((exchange) => exchange.stream === 'history')
+        const sum = (pick: (exchange: ReceiverExchange) => number) =>
+          historyOnly.reduce((total, exchange) => total + pick(exchange), 0)
+        expect(sum((exchange) => exchange.accepted)).toBe(sealed.length)
+        // Sent twice: only the batch whose answer was lost, or the one whose read was not marked.
+        expect(sum((exchange) => exchange.duplicate)).toBe(1_980)
+        expect(history.syncBacklog()).toMatchObject({ pendingSamples: 0, oldestPendingTs: null })
+      } finally {
+        await fixture.dispose()
+      }
+    },
+  )
 
   it('follows the journal and yields to it: new events go before the rest of the history', async () => {
     const samples = sampleSeries(7_000)

@@ -3,7 +3,10 @@ import { historyBody, samplesJson, type Envelope, type HistoryBatch } from './ba
 import type { HistoryFeed } from './history-feed'
 import type { SyncStore } from './sync-store'
 
-/** History batches read from the feed at once: the feed is marked only when all are settled. */
+/**
+ * History batches read from the feed at once when it cannot read ahead: the feed is marked only
+ * when all are settled, and the next batch is prepared from the same read.
+ */
 const historyBatchesPerRead = 4
 
 type Chunk<Cursor> = {
@@ -16,21 +19,66 @@ type Chunk<Cursor> = {
 }
 
 /**
- * The history stream's batches. The feed can only be read from its oldest unsynced sample and
- * marked by a cursor, so samples are read several batches at a time and cut into batches in memory:
- * then the next batch can be prepared while one is on the wire, and each batch is cut to fit
- * maxBytes exactly. The feed's cursor is marked once every batch of the read is settled (taken by
- * the central system, or quarantined); a crash before that sends the read again, which the central
- * system deduplicates by (console, tag, ts).
+ * The history stream's batches. Samples are read from the feed, cut into batches in memory (each
+ * cut to fit maxBytes exactly), and the read's cursor is marked once every batch of it is settled
+ * (taken by the central system, or quarantined); a crash before that sends the read again, which
+ * the central system deduplicates by (console, tag, ts).
+ *
+ * A feed that cannot read ahead is read from its last mark only, so it is read four batches at a
+ * time: the next batch can then be prepared while one is on the wire, but each read waits for the
+ * previous one to be settled. A feed that reads ahead (HistoryFeed.readsAhead) is read a batch at
+ * a time (the samples that fitted last time), and the next read is made past the current one's
+ * cursor while the current one is on the wire, so reading the store overlaps the central system's
+ * storing and no stretch of work blocks the event loop for long. At most one read is held ahead,
+ * and its batches go only after the current read is marked. Any failure drops it: the failed batch
+ * goes again as it was (or its samples are cut again, after a 413 or when the journal comes
+ * first), and what follows is read again; a failure sync cannot settle (reset) forgets the current
+ * read too, and reading starts over from the last marked cursor. So what is sent, and in which
+ * order, is what it would be without reading ahead.
+ *
+ *   nothing read ──read──► current ──last batch on the wire: read ahead──► current + ahead
+ *        ▲                  ▲  ▲                                             │  │
+ *        │                  │  └────── failure: the read ahead is dropped ───┘  │
+ *        │                  └───────── current marked: ahead becomes current ───┘
+ *        └──────────────────────────── current marked, nothing ahead; or reset
  */
 export function createHistoryStream<Cursor>(
   feed: HistoryFeed<Cursor>,
   store: SyncStore,
   maxSamples: number,
 ) {
-  let chunk: Chunk<Cursor> | null = null
+  const readsAhead = feed.readsAhead === true
+  /** The current read (oldest unmarked samples) first, then at most one read ahead of it. */
+  const reads: Chunk<Cursor>[] = []
+  /** Which read each batch cut from the feed belongs to. */
+  const readOf = new WeakMap<HistoryBatch, Chunk<Cursor>>()
   /** Samples that fitted into maxBytes last time: where cutting starts. */
   let fitting = maxSamples
+
+  const dropReadAhead = (): void => {
+    reads.length = Math.min(reads.length, 1)
+  }
+
+  /** Reads the feed from its last mark, or ahead `after` the current read; null when it is empty. */
+  const read = (after?: Cursor): Chunk<Cursor> | null => {
+    const limit = readsAhead ? fitting : maxSamples * historyBatchesPerRead
+    const { samples, cursor } =
+      after === undefined ? feed.pendingForSync(limit) : feed.pendingForSync(limit, after)
+    if (samples.length === 0) return null
+    const chunk: Chunk<Cursor> = { cursor, samples, unsent: [[0, samples.length]], outstanding: 0 }
+    reads.push(chunk)
+    return chunk
+  }
+
+  /** The read the next batch comes from, reading the feed (ahead, when it can) as needed. */
+  const source = (): Chunk<Cursor> | null => {
+    const [current, ahead] = reads
+    if (current === undefined) return read()
+    if (current.unsent.length > 0) return current
+    if (ahead !== undefined) return ahead
+    // Every batch of the current read is on the wire or waiting for a retry.
+    return readsAhead ? read(current.cursor) : null
+  }
 
   const encode = (
     envelope: Envelope,
@@ -54,16 +102,21 @@ export function createHistoryStream<Cursor>(
       const encoded = encode(envelope, current.samples.slice(start, start + count))
       const fits = encoded.body.length <= maxBytes
       if (fits || count === 1 || pass === 8) {
-        if (!fits || count < fitting) fitting = count
-        // Grow back towards maxSamples once batches come out well under the limit.
-        else if (encoded.body.length < maxBytes / 2) fitting = Math.min(maxSamples, fitting * 2)
-        return {
+        // Only a count cut down for its bytes says what fits: the last samples of a read are
+        // merely fewer (taking them as the measure shrank the batches after each read's end).
+        if (!fits || pass > 1) fitting = count
+        // Grow back towards maxSamples once twice as many samples would still fit.
+        else if ((encoded.body.length / count) * fitting * 2 <= maxBytes)
+          fitting = Math.min(maxSamples, fitting * 2)
+        const batch: HistoryBatch = {
           stream: 'history',
           batchId: envelope.batchId,
           sampleCount: count,
           ...encoded,
           source: { kind: 'feed', start, end: start + count },
         }
+        readOf.set(batch, current)
+        return batch
       }
       count = Math.max(1, Math.floor(count * (maxBytes / encoded.body.length) * 0.9))
     }
@@ -72,8 +125,9 @@ export function createHistoryStream<Cursor>(
   return {
     /**
      * The batch to send next: one the operator released from quarantine, else the next of the
-     * current read (reading the feed when the last read is settled); null when there is none now.
-     * Nothing is taken: `take` does that when it is sent.
+     * current read (reading the feed when the last read is settled), else, while the current
+     * read's last batches are on the wire, the first of the read ahead; null when there is none
+     * now. Nothing is taken: `take` does that when it is sent.
      */
     next: (
       envelope: Envelope,
@@ -88,24 +142,22 @@ export function createHistoryStream<Cursor>(
           body: historyBody({ ...envelope, batchId: released.batchId }, released.samplesJson),
           source: { kind: 'quarantine' },
         }
-      if (chunk === null) {
-        const { samples, cursor } = feed.pendingForSync(maxSamples * historyBatchesPerRead)
-        if (samples.length === 0) return null
-        chunk = { cursor, samples, unsent: [[0, samples.length]], outstanding: 0 }
-      }
-      // The read's last batches may all be on the wire or waiting for a retry.
-      return chunk.unsent.length === 0 ? null : cut(chunk, envelope, maxBytes)
+      const from = source()
+      return from === null ? null : cut(from, envelope, maxBytes)
     },
-    /** Whether `batch` (prepared earlier) is still the next one of the read. */
+    /** Whether `batch` (prepared earlier) is still the next one of the current read. */
     isNext: (batch: HistoryBatch): boolean =>
-      batch.source.kind === 'feed' && chunk?.unsent[0]?.[0] === batch.source.start,
+      batch.source.kind === 'feed' &&
+      readOf.get(batch) === reads[0] &&
+      reads[0]?.unsent[0]?.[0] === batch.source.start,
     /** `batch` is being sent: its samples are no longer unsent. */
     take: (batch: HistoryBatch): void => {
-      if (batch.source.kind !== 'feed' || chunk === null) return
-      const front = chunk.unsent[0] as [number, number]
+      const from = readOf.get(batch)
+      if (batch.source.kind !== 'feed' || from === undefined || !reads.includes(from)) return
+      const front = from.unsent[0] as [number, number]
       front[0] = batch.source.end
-      if (front[0] === front[1]) chunk.unsent.shift()
-      chunk.outstanding += 1
+      if (front[0] === front[1]) from.unsent.shift()
+      from.outstanding += 1
     },
     /** The central system took `batch`, or it is safe in quarantine. */
     settled: (batch: HistoryBatch): void => {
@@ -113,22 +165,29 @@ export function createHistoryStream<Cursor>(
         store.historyRetried(batch.batchId)
         return
       }
-      if (chunk === null) return
-      chunk.outstanding -= 1
-      if (chunk.unsent.length === 0 && chunk.outstanding === 0) {
-        feed.markSynced(chunk.cursor)
-        chunk = null
+      const from = readOf.get(batch)
+      if (from === undefined || !reads.includes(from)) return
+      from.outstanding -= 1
+      // Reads are marked in order: the one ahead only after the current one.
+      for (let oldest = reads[0]; oldest !== undefined; oldest = reads[0]) {
+        if (oldest.unsent.length > 0 || oldest.outstanding > 0) break
+        feed.markSynced(oldest.cursor)
+        reads.shift()
       }
     },
     /** `batch` will not be retried as it is (the journal comes first): its samples are unsent again. */
     giveBack: (batch: HistoryBatch): void => {
-      if (batch.source.kind !== 'feed' || chunk === null) return
-      chunk.unsent.unshift([batch.source.start, batch.source.end])
-      chunk.outstanding -= 1
+      const from = readOf.get(batch)
+      if (batch.source.kind !== 'feed' || from === undefined || !reads.includes(from)) return
+      from.unsent.unshift([batch.source.start, batch.source.end])
+      from.outstanding -= 1
+      dropReadAhead()
     },
-    /** Forgets the current read: the next batch reads the feed again from its oldest unsynced sample. */
+    /** A batch failed: what was read ahead is forgotten, and read again when it is next needed. */
+    dropReadAhead,
+    /** Forgets every read: the next batch reads the feed again from its last marked cursor. */
     reset: (): void => {
-      chunk = null
+      reads.length = 0
     },
     /** After a 413: batches of half the size from now on; false when `batch` cannot be cut. */
     shrink: (batch: HistoryBatch): boolean => {
