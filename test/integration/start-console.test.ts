@@ -76,6 +76,7 @@ describe('starting the console', () => {
     expect(second.ok && second.value.consoleId).toBe(info.value.consoleId)
     expect(JSON.parse(readFileSync(join(dataDir, 'console.json'), 'utf8'))).toEqual({
       consoleId: info.value.consoleId,
+      previousIds: [],
     })
     const journal = await again.getJournal({ limit: 10 })
     expect(journal.ok && journal.value.events.at(-1)).toMatchObject({
@@ -141,6 +142,29 @@ describe('starting the console', () => {
       'this is not a database, it is a damaged file',
     )
     const journal = await api.getJournal({ limit: 10 })
-    expect(journal.ok && journal.value.events.at(-1)?.type).toBe('journal.recovered')
+    const recovered = journal.ok ? journal.value.events.at(-1) : undefined
+    expect(recovered?.type).toBe('journal.recovered')
+    // Its seqs start again at 1, so the new journal syncs as a new console, and says which it was.
+    const identity = JSON.parse(readFileSync(join(dataDir, 'console.json'), 'utf8')) as {
+      consoleId: string
+      previousIds: string[]
+    }
+    expect(identity.consoleId).toBe(`${identity.previousIds[0]}-r2`)
+    expect(info.value.consoleId).toBe(identity.consoleId)
+    expect(recovered?.data.previousConsoleId).toBe(identity.previousIds[0])
+    expect(info.value.recording.recovery?.message).toContain(`now syncs as ${identity.consoleId}`)
+  })
+
+  it('opens without recording, saying why, when the console id file is unreadable', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pilot-light-data-'))
+    writeFileSync(join(dataDir, 'console.json'), '')
+    const api = await start(dataDir, await siteWithSilentPlc())
+    const info = await api.getSystemInfo({})
+    expect(info.ok && info.value.recording).toMatchObject({
+      state: 'refused',
+      problem: expect.stringContaining("console.json does not hold this console's id"),
+    })
+    // The file is left as it was for someone to restore, not quietly replaced.
+    expect(readFileSync(join(dataDir, 'console.json'), 'utf8')).toBe('')
   })
 })

@@ -6,6 +6,7 @@ import {
   type SyncLimits,
   type SyncTiming,
 } from '../../src/backend/sync/engine'
+import type { HistoryFeed } from '../../src/backend/sync/history-feed'
 import type { HistorySample } from '../../src/shared/sync/protocol'
 import type { SyncStatus } from '../../src/shared/sync/status'
 import { ManualScheduler } from '../support/manual-scheduler'
@@ -38,6 +39,7 @@ let journal: SyncJournal
 let engine: SyncEngine
 let script: ReturnType<typeof scriptedTransport>
 let feed: MemoryHistoryFeed | undefined
+let storeLike: StoreLikeFeed | undefined
 let heard: SyncStatus[]
 
 afterEach(async () => {
@@ -53,13 +55,17 @@ function setup(
     timing?: Partial<SyncTiming>
     fallback?: Answerer
     history?: readonly HistorySample[]
+    /** The history through a feed that reads as the history store does, instead of the memory feed. */
+    storeLike?: Parameters<typeof createStoreLikeFeed>[1]
     random?: () => number
   } = {},
 ): void {
   scheduler = new ManualScheduler()
   journal = openSyncJournal({ clock: scheduler.now })
   script = scriptedTransport(options.fallback)
-  feed = options.history === undefined ? undefined : createMemoryHistoryFeed(options.history)
+  const { history, storeLike: reading } = options
+  feed = history === undefined || reading ? undefined : createMemoryHistoryFeed(history)
+  storeLike = history === undefined || !reading ? undefined : createStoreLikeFeed(history, reading)
   engine = newEngine(options)
 }
 
@@ -73,7 +79,7 @@ function newEngine(
   const created = createSyncEngine({
     journal: journal.journal,
     db: journal.db,
-    history: feed,
+    history: storeLike ?? feed,
     central: { url: 'https://central.example/api/', siteId: syncSiteId, token: 'token-1' },
     scheduler,
     logger: silentLogger,
@@ -85,6 +91,43 @@ function newEngine(
   heard = []
   created.onStatus((status) => heard.push(status))
   return created
+}
+
+type StoreLikeFeed = HistoryFeed<number> & {
+  /** Samples marked synced so far, oldest first. */
+  synced: () => HistorySample[]
+  /** What happened, in order: `read <after> → <from>-<to>` (after is "mark" without one), `mark <cursor>`. */
+  log: string[]
+}
+
+/**
+ * History in memory read as the history store reads it: whole blocks of `block` samples (at least
+ * one), and past a cursor handed out and not marked yet when asked to; the cursor is the index
+ * past the samples handed out.
+ */
+function createStoreLikeFeed(
+  samples: readonly HistorySample[],
+  { block = 1, readsAhead = true }: { block?: number; readsAhead?: boolean } = {},
+): StoreLikeFeed {
+  let marked = 0
+  const log: string[] = []
+  return {
+    readsAhead,
+    pendingForSync: (limit, after) => {
+      const from = Math.max(after ?? marked, marked)
+      const count = Math.max(1, Math.floor(limit / block)) * block
+      const read = samples.slice(from, from + count)
+      log.push(`read ${after ?? 'mark'} → ${from}-${from + read.length}`)
+      return { samples: read, cursor: from + read.length }
+    },
+    markSynced: (cursor) => {
+      log.push(`mark ${cursor}`)
+      marked = Math.max(marked, cursor)
+    },
+    backlog: () => ({ count: samples.length - marked, oldestTs: samples[marked]?.ts ?? null }),
+    synced: () => samples.slice(0, marked),
+    log,
+  }
 }
 
 const journalRequests = () => script.requests.filter((request) => request.stream === 'journal')
@@ -247,6 +290,33 @@ describe('retries', () => {
     })
     await scheduler.advance(500)
     expect(script.requests[1]?.raw).toBe(script.requests[0]?.raw)
+  })
+
+  it('notify() of new events sends them at once while online, and leaves a backoff wait alone', async () => {
+    setup({ timing: { backoffBaseMs: 60_000, pollMs: 60_000 } })
+    journal.append(1)
+    engine.start()
+    await scheduler.advance(0)
+    expect(script.requests).toHaveLength(1)
+    journal.append(1)
+    engine.notify()
+    await scheduler.advance(0)
+    expect(sentSeqs()).toEqual([1, 2])
+
+    // The central system goes away: events recorded meanwhile show in the backlog and wait.
+    script.next(unreachable)
+    journal.append(1)
+    engine.notify()
+    await scheduler.advance(0)
+    const failed = script.requests.length
+    expect(engine.status().state).toBe('offline')
+    for (let event = 0; event < 5; event++) {
+      journal.append(1)
+      engine.notify()
+      await scheduler.advance(100)
+    }
+    expect(script.requests).toHaveLength(failed)
+    expect(engine.status().backlog.count).toBe(6)
   })
 
   it('kick() ends a backoff wait', async () => {
@@ -590,6 +660,114 @@ describe('history', () => {
   })
 })
 
+describe('history read ahead', () => {
+  const historyRequests = () => script.requests.filter((request) => request.stream === 'history')
+  const sizes = () => historyRequests().map((request) => request.body.samples?.length)
+  const sentSamples = () => historyRequests().flatMap((request) => request.body.samples ?? [])
+  const samples = sampleSeries(5_000)
+  const limits = { maxSamples: 1_000 }
+
+  it('reads a batch at a time, the next one while the one before is on the wire, and sends each sample once in order', async () => {
+    setup({ history: samples.slice(0, 3_000), storeLike: {}, limits })
+    engine.start()
+    await scheduler.advance(0)
+    expect(sizes()).toEqual([1_000, 1_000, 1_000])
+    expect(sentSamples()).toEqual(samples.slice(0, 3_000))
+    // Each read after the first is made before the one before it is marked, past its cursor.
+    expect(storeLike?.log).toEqual([
+      'read mark → 0-1000',
+      'read 1000 → 1000-2000',
+      'mark 1000',
+      'read 2000 → 2000-3000',
+      'mark 2000',
+      'read 3000 → 3000-3000',
+      'mark 3000',
+      'read mark → 3000-3000',
+    ])
+    expect(storeLike?.synced()).toEqual(samples.slice(0, 3_000))
+  })
+
+  it('a batch that fails while a read ahead is held goes again as it was, and what follows is read again', async () => {
+    setup({ history: samples, storeLike: {}, limits })
+    script.next(acceptEverything, () => answered(503, ''))
+    engine.start()
+    await scheduler.advance(0)
+    expect(sizes()).toEqual([1_000, 1_000])
+    expect(storeLike?.log).toEqual([
+      'read mark → 0-1000',
+      'read 1000 → 1000-2000',
+      'mark 1000',
+      'read 2000 → 2000-3000',
+    ])
+    await scheduler.advance(500)
+    const [, failed, again, next] = historyRequests()
+    expect(again?.raw).toBe(failed?.raw)
+    expect(next?.body.samples?.[0]).toEqual(samples[2_000])
+    expect(sentSamples()).toEqual([...samples.slice(0, 2_000), ...samples.slice(1_000)])
+    expect(storeLike?.log.slice(4, 6)).toEqual([
+      // Dropped with the failure; read again while the failed batch went again.
+      'read 2000 → 2000-3000',
+      'mark 2000',
+    ])
+    expect(storeLike?.synced()).toEqual(samples)
+  })
+
+  it('a 413 while a read ahead is held cuts the failed batch again smaller before anything read after it', async () => {
+    setup({ history: samples, storeLike: {}, limits })
+    script.next(acceptEverything, () => answered(413, 'too large'))
+    engine.start()
+    await scheduler.advance(0)
+    const history = historyRequests()
+    expect(history[1]?.body.samples).toEqual(samples.slice(1_000, 2_000))
+    for (const request of history.slice(2)) expect(request.body.samples?.length).toBeLessThan(500)
+    expect(sentSamples().slice(2_000)).toEqual(samples.slice(1_000))
+    expect(storeLike?.log.slice(0, 4)).toEqual([
+      'read mark → 0-1000',
+      'read 1000 → 1000-2000',
+      'mark 1000',
+      'read 2000 → 2000-3000',
+    ])
+    // Dropped; read again, smaller, once the rest of the failed batch's read was on the wire.
+    expect(storeLike?.log[4]).toMatch(/^read 2000 → 2000-2\d\d\d$/)
+    expect(storeLike?.log[5]).toBe('mark 2000')
+    expect(storeLike?.synced()).toEqual(samples)
+  })
+
+  it('a failure it cannot settle while a read ahead is held reads again from the last marked cursor', async () => {
+    setup({ history: samples, storeLike: {}, limits })
+    const feedUnderTest = storeLike as StoreLikeFeed
+    const markSynced = feedUnderTest.markSynced
+    feedUnderTest.markSynced = () => {
+      feedUnderTest.markSynced = markSynced
+      throw new Error('history store is busy')
+    }
+    engine.start()
+    await scheduler.advance(0)
+    expect(engine.status().lastError?.message).toBe('Sync failed: history store is busy')
+    expect(feedUnderTest.log).toEqual(['read mark → 0-1000', 'read 1000 → 1000-2000'])
+    await scheduler.advance(500)
+    expect(feedUnderTest.log.slice(2, 5)).toEqual([
+      'read mark → 0-1000',
+      'read 1000 → 1000-2000',
+      'mark 1000',
+    ])
+    // The read whose marking failed went again (the receiver dedupes it); the rest once.
+    expect(sentSamples()).toEqual([...samples.slice(0, 1_000), ...samples])
+    expect(feedUnderTest.synced()).toEqual(samples)
+  })
+
+  it('keeps batches full after a read that ends short (a feed that returns whole blocks)', async () => {
+    // Reads of four batches return 3,960 samples (66 blocks of 60): the fourth batch is short.
+    const series = sampleSeries(12_000)
+    setup({ history: series, storeLike: { block: 60, readsAhead: false }, limits })
+    engine.start()
+    await scheduler.advance(0)
+    const read = [1_000, 1_000, 1_000, 960]
+    expect(sizes()).toEqual([...read, ...read, ...read, 120])
+    expect(sentSamples()).toEqual(series)
+  })
+})
+
 describe('status', () => {
   it('tells listeners of state changes at once, and of drain progress at most every statusIntervalMs', async () => {
     setup({ limits: { maxEvents: 100 }, timing: { statusIntervalMs: 500 } })
@@ -649,6 +827,23 @@ describe('quarantine', () => {
     await scheduler.advance(0)
     expect(script.requests.map((request) => request.body.events?.[0]?.seq)).toEqual([1, 11, 1, 21])
     expect(journal.journal.pendingOutbox(1)).toEqual([])
+  })
+
+  it('keeps a released history batch in quarantine when the central system refuses it again', async () => {
+    const samples = sampleSeries(50)
+    setup({ history: samples, fallback: () => answered(422, 'unknown tag') })
+    engine.start()
+    await scheduler.advance(0)
+    expect(engine.quarantined()).toEqual([expect.objectContaining({ kind: 'history' })])
+    expect(engine.retryQuarantined('all')).toBe(1)
+    await scheduler.advance(0)
+    const historyRequests = script.requests.filter((request) => request.stream === 'history')
+    expect(historyRequests.length).toBeGreaterThanOrEqual(2)
+    // Refused twice, still kept whole: its samples exist nowhere else.
+    expect(engine.quarantined()).toEqual([
+      expect.objectContaining({ kind: 'history', sampleCount: 50, retrying: false }),
+    ])
+    expect(engine.status().quarantineCount).toBe(1)
   })
 
   it('releases chosen items or all of them, and says how many', async () => {

@@ -14,7 +14,7 @@ import { proposeEncodings } from '../../shared/field/byte-order'
 import { ApiFailure, createDispatcher, unwrap } from '../api/dispatcher'
 import { listRejectedCertificates, trustRejectedCertificate } from '../field/opcua-pki'
 import { startAcquisition, type Acquisition, type DriverFactories } from '../field/acquisition'
-import type { Logger } from '../log/logger'
+import { describeError, type Logger } from '../log/logger'
 import { checkWriteAllowed } from '../control/write-guard'
 import { createDrillService, type DrillSimulator } from '../drills/drill-service'
 import type { ScenarioLoad } from '../../sim/process'
@@ -117,6 +117,10 @@ export function createBackend(options: BackendOptions): Backend {
   acquisition?.onSources((sources) => broadcast('sources', { sources }))
 
   const { journal } = options
+  const setRecording = (recording: Recording): void => {
+    info.recording = recording
+    broadcast('recording', recording)
+  }
   /**
    * Appends one event and tells every renderer once it is committed (DESIGN.md §3.4: nothing is
    * shown as saved before the commit). Without a journal the event goes to the log, and the
@@ -131,9 +135,24 @@ export function createBackend(options: BackendOptions): Backend {
       logger.warn(`not recorded (no journal): ${type}`, data)
       return null
     }
-    const event = journal.append({ type, actor, data })
+    let event: JournalEvent
+    try {
+      event = journal.append({ type, actor, data })
+    } catch (error) {
+      // A full disk or an I/O error mid-run: every page must say at once that recording stopped.
+      logger.error(`not recorded: ${type}`, { ...data, error: describeError(error) })
+      setRecording({
+        ...info.recording,
+        state: 'refused',
+        problem: `Recording stopped: the journal could not take an event (${describeError(error)}).`,
+      })
+      return null
+    }
+    if (info.recording.state !== 'recording') {
+      setRecording({ ...info.recording, state: 'recording', problem: null })
+    }
     broadcast('journal', { events: [event] })
-    sync?.kick()
+    sync?.notify()
     return event
   }
 

@@ -18,7 +18,8 @@ import { historyWarningFraction } from '../../shared/history/series'
 import type { StorageStatus } from '../../shared/api/contract'
 import { existsSync, statSync } from 'node:fs'
 import { createBackend, type Backend } from './backend'
-import { consoleIdentity } from './console-identity'
+import { consoleIdentity, renewConsoleId } from './console-identity'
+import type { Result } from '../../shared/result'
 
 export type ConsoleOptions = {
   mode: SystemInfo['mode']
@@ -91,17 +92,21 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return [{ ok: false, file: options.scenariosDir, problems: [problem] }]
     },
   )
-  const consoleId = consoleIdentity(options.dataDir)
+  const identity = consoleIdentity(options.dataDir)
   const journalFile = join(options.dataDir, journalFileName)
-  const opened = openJournal({
-    path: journalFile,
-    consoleId,
-    clock: options.scheduler.now,
-    logger: logger.child('journal'),
-  })
+  const opened: Result<OpenedJournal> = identity.ok
+    ? openJournal({
+        path: journalFile,
+        consoleId: identity.value,
+        clock: options.scheduler.now,
+        logger: logger.child('journal'),
+        consoleIdAfterRecovery: (previous) => renewConsoleId(options.dataDir, previous),
+      })
+    : identity
   // A refused journal does not stop the console: it still reads the plants, and says in red that
   // nothing is being recorded and why (DESIGN.md §4: never silently).
   const journalled: OpenedJournal | null = opened.ok ? opened.value : null
+  const consoleId = journalled?.consoleId ?? (identity.ok ? identity.value : 'unidentified')
   const recording: Recording = {
     state: journalled ? 'recording' : 'refused',
     file: journalFile,
@@ -110,7 +115,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       ? {
           keptAs: journalled.recovery.keptAs,
           reason: journalled.recovery.reason,
-          message: journalled.recovery.message,
+          message: `${journalled.recovery.message} Events of the damaged journal that had not reached the central system are only in the kept file; this console now syncs as ${journalled.consoleId}.`,
         }
       : null,
   }
@@ -169,8 +174,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       ...(history
         ? {
             history: {
-              pendingForSync: (limit: number) => history.pendingForSync(limit),
+              pendingForSync: (limit: number, after?: number) =>
+                history.pendingForSync(limit, after),
               markSynced: (cursor: number) => history.markSynced(cursor),
+              readsAhead: true,
               backlog: () => {
                 const backlog = history.syncBacklog()
                 return {
@@ -219,12 +226,25 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   sync?.start()
   return {
     backend,
+    // Each step runs even when an earlier one failed: a PLC or file left open would outlive us.
     dispose: async () => {
-      await backend.dispose()
-      await sync?.dispose()
-      await history?.dispose()
-      await simulator?.dispose()
-      journalled?.close()
+      const steps: Array<() => unknown> = [
+        () => backend.dispose(),
+        () => sync?.dispose(),
+        () => history?.dispose(),
+        () => simulator?.dispose(),
+        () => journalled?.close(),
+      ]
+      const failures: unknown[] = []
+      for (const step of steps) {
+        try {
+          await step()
+        } catch (error) {
+          failures.push(error)
+          logger.error('shutdown step failed', { error: describeError(error) })
+        }
+      }
+      if (failures.length > 0) throw failures[0]
     },
   }
 }

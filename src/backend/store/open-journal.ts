@@ -11,12 +11,20 @@ export type OpenJournalOptions = {
   clock: () => number
   logger: Logger
   randomBytes?: RandomBytes
+  /**
+   * The console id a fresh journal takes after a damaged one was set aside. Its seqs restart at 1,
+   * and under the old id the central system would find them clashing with the events it already
+   * holds, so the new journal syncs as a new console (docs/sync-protocol.md, "Journal reset").
+   */
+  consoleIdAfterRecovery?: (previous: string) => string
 }
 
 export type OpenedJournal = {
   journal: Journal
   /** The journal's database, for sync's own bookkeeping beside the outbox. */
   db: BetterSqlite3.Database
+  /** The id the journal records under: the one asked for, or the new one after a recovery. */
+  consoleId: string
   /** Set when a damaged journal was set aside: the backend must show it to the operator. */
   recovery: RecoveryNotice | null
   /** Checkpoints the WAL into the database and releases the file. */
@@ -36,14 +44,23 @@ export function openJournal(options: OpenJournalOptions): Result<OpenedJournal> 
   }
   const { db, recovery } = opened.value
   let journal: Journal
+  const consoleId =
+    recovery && options.consoleIdAfterRecovery
+      ? options.consoleIdAfterRecovery(options.consoleId)
+      : options.consoleId
   try {
-    journal = createJournal(db, options)
+    journal = createJournal(db, { ...options, consoleId })
     if (recovery) {
-      logger.error('journal damaged: kept aside, new journal started', recovery)
+      logger.error('journal damaged: kept aside, new journal started', { ...recovery, consoleId })
       journal.append({
         type: 'journal.recovered',
         actor: 'system',
-        data: { keptAs: recovery.keptAs, keptFiles: recovery.keptFiles, reason: recovery.reason },
+        data: {
+          keptAs: recovery.keptAs,
+          keptFiles: recovery.keptFiles,
+          reason: recovery.reason,
+          previousConsoleId: options.consoleId,
+        },
       })
     }
   } catch (error) {
@@ -53,5 +70,5 @@ export function openJournal(options: OpenJournalOptions): Result<OpenedJournal> 
     logger.error('journal refused', { path: options.path, message })
     return fail('journal-open-failed', message)
   }
-  return ok({ journal, db, recovery, close: () => db.close() })
+  return ok({ journal, db, consoleId, recovery, close: () => db.close() })
 }

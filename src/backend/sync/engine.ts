@@ -123,6 +123,8 @@ export type SyncEngine = {
   exportQuarantined: () => string
   /** Tries now: ends a backoff or poll wait (after the request in flight, if any). */
   kick: () => void
+  /** New events were recorded: sent at once while online; during an outage the backoff stands. */
+  notify: () => void
   /** Stops: cancels timers, aborts the request in flight, and resolves once nothing touches the database. */
   dispose: () => Promise<void>
 }
@@ -178,6 +180,7 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
   let wake: Cancel | null = null
   let running: Promise<void> | null = null
   let kickedWhileRunning = false
+  let notifiedWhileRunning = false
   let inFlight: AbortController | null = null
   let lastContactAt = Number.NEGATIVE_INFINITY
   /** Shrink when the central system answers 413. */
@@ -231,6 +234,17 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
     if (json === snapshotJson) return
     snapshotJson = json
     for (const listener of listeners) listener(snapshot)
+  }
+
+  /** The backlog on screen follows recording within statusIntervalMs, however fast events come. */
+  let trailingPublish: (() => void) | null = null
+  const publishSoon = (): void => {
+    if (trailingPublish || disposed) return
+    const wait = Math.max(0, timing.statusIntervalMs - (scheduler.now() - publishedAt))
+    trailingPublish = scheduler.after(wait, () => {
+      trailingPublish = null
+      publishDespiteFailure()
+    })
   }
 
   /** After a failed cycle the database may be what failed: the status must not throw again. */
@@ -291,7 +305,8 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
 
   /**
    * The batch after `sent`, built while `sent` is on the wire: journal events past it, or the next
-   * history batch of the current read when the journal has nothing waiting.
+   * history batch when the journal has nothing waiting (of the current read, or of the read ahead
+   * of it when `sent` is the current read's last).
    */
   const prepareAfter = (sent: Outbound): void => {
     let batch: Outbound | null = null
@@ -389,6 +404,8 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
   ): number => {
     retrying = outbound
     generation += 1
+    // History read ahead of the failed batch is dropped, and read again when next needed.
+    samples?.dropReadAhead()
     failures += 1
     const now = scheduler.now()
     const asked = retryAfterDelay(retryAfter, now)
@@ -506,7 +523,9 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
     if (outbound.stream === 'history') {
       store.refuseHistory(outbound, message, status, error)
       // Settled only once its samples are safe in quarantine: a crash in between sends them again.
-      samples?.settled(outbound)
+      // A batch the operator released and the central system refused again stays in quarantine:
+      // settling it would delete the only copy (its samples were marked synced when first kept).
+      if (outbound.source.kind !== 'quarantine') samples?.settled(outbound)
       logger.warn('history batch quarantined: the central system refused it', {
         batchId: outbound.batchId,
         samples: outbound.sampleCount,
@@ -575,6 +594,11 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
           kickedWhileRunning = false
           delay = 0
         }
+        // New events during a request that failed wait for the backoff like everything else.
+        if (notifiedWhileRunning) {
+          notifiedWhileRunning = false
+          if (state === 'online') delay = 0
+        }
         if (delay > 0) {
           running = null
           schedule(delay)
@@ -587,6 +611,22 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
   function kick(): void {
     if (!started || disposed) return
     if (running !== null) kickedWhileRunning = true
+    else schedule(0)
+  }
+
+  /**
+   * Something new was recorded. While online this sends it now instead of at the next poll; while
+   * offline or backing off it only updates the backlog on screen: a console recording during an
+   * outage must not cut its backoff or Retry-After short (many consoles doing so would retry in
+   * step, the very thing jitter prevents). kick() is the operator's "try now", which may.
+   */
+  function notify(): void {
+    if (!started || disposed) return
+    if (state !== 'online') {
+      publishSoon()
+      return
+    }
+    if (running !== null) notifiedWhileRunning = true
     else schedule(0)
   }
 
@@ -613,11 +653,14 @@ export function createSyncEngine<Cursor>(options: SyncEngineOptions<Cursor>): Sy
     },
     exportQuarantined: () => store.exportNdjson(),
     kick,
+    notify,
     dispose: async () => {
       if (disposed) return
       disposed = true
       wake?.()
       wake = null
+      trailingPublish?.()
+      trailingPublish = null
       inFlight?.abort()
       await running
       if (ownsTransport) transport.dispose()

@@ -174,6 +174,8 @@ export const events = {
   storage: storageStatusSchema,
   /** Sync status, when it changes (at most a few times a second while a backlog drains). */
   sync: syncStatusSchema,
+  /** Recording stopped (the journal refused an event) or resumed. */
+  recording: recordingSchema,
   /** Events just committed to the journal (after the commit, never before). */
   journal: z.object({ events: z.array(journalEventSchema) }),
 } as const

@@ -55,6 +55,13 @@ export function applyValueBatch(batch: TagValue[]): void {
   })
 }
 
+/** Newest first, each seq once, at most journalShown: however pushes and snapshots interleave. */
+function mergeJournal(incoming: JournalEvent[], shown: JournalEvent[]): JournalEvent[] {
+  const bySeq = new Map<number, JournalEvent>()
+  for (const event of [...shown, ...incoming]) bySeq.set(event.seq, event)
+  return [...bySeq.values()].sort((a, b) => b.seq - a.seq).slice(0, journalShown)
+}
+
 async function loadEverything(api: PilotLightApi): Promise<void> {
   const [info, tags, values, sources, drill, journal, sync] = await Promise.all([
     api.getSystemInfo({}),
@@ -79,7 +86,8 @@ async function loadEverything(api: PilotLightApi): Promise<void> {
     values: Object.fromEntries(values.value.values.map((value) => [value.tagId, value])),
     sources: sources.value.sources,
     drill: drill.value.drill,
-    journal: journal.value.events,
+    // Events pushed while this snapshot was on its way are newer than it: keep them (merge by seq).
+    journal: mergeJournal(journal.value.events, useConsole.getState().journal),
     sync: sync.value,
     loadError: null,
   })
@@ -96,10 +104,11 @@ export function bindConsole(api: PilotLightApi): () => void {
     api.onEvent('drill', ({ drill }) => useConsole.setState({ drill })),
     api.onEvent('sync', (sync) => useConsole.setState({ sync })),
     api.onEvent('storage', (storage) => useConsole.setState({ storage })),
+    api.onEvent('recording', (recording) =>
+      useConsole.setState((state) => ({ info: state.info && { ...state.info, recording } })),
+    ),
     api.onEvent('journal', ({ events }) =>
-      useConsole.setState((state) => ({
-        journal: [...[...events].reverse(), ...state.journal].slice(0, journalShown),
-      })),
+      useConsole.setState((state) => ({ journal: mergeJournal(events, state.journal) })),
     ),
     api.onLink((link) => {
       useConsole.setState({ link })

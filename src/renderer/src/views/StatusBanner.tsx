@@ -16,15 +16,20 @@ export function StatusBanner(): React.JSX.Element {
   // Select the array itself: a fresh `?? []` each render would make zustand re-render forever.
   const simulatedPlants = useConsole((state) => state.drill?.simulatedPlants)
   const siteName = info?.site?.name ?? 'No site loaded'
-  // No sync exists yet: the console reads the plants directly, or the simulator in a drill.
+  // The console always reads the plants itself (the simulated ones in a drill); whether the central
+  // system has its journal is the sync part, in the title and beside it in the banner.
   const dataPath = drill
     ? `In a drill (simulated: ${(simulatedPlants ?? []).join(', ')})`
     : 'Reading plants directly'
 
   useEffect(() => {
     const state = link.status === 'connected' ? dataPath : 'backend lost'
-    document.title = `${drill ? 'DRILL — ' : ''}Pilot Light — ${siteName} — ${state}`
-  }, [siteName, link.status, dataPath, drill])
+    const central =
+      !sync || sync.state === 'disabled'
+        ? ''
+        : ` — central system ${sync.state === 'backing-off' ? 'retrying' : sync.state}`
+    document.title = `${drill ? 'DRILL — ' : ''}Pilot Light — ${siteName} — ${state}${central}`
+  }, [siteName, link.status, dataPath, drill, sync])
 
   return (
     <header className={drill ? 'banner banner-drill' : 'banner'}>
@@ -118,7 +123,7 @@ export function StorageNotice(): React.JSX.Element | null {
       {storage.warning &&
         `Disk budget ${Math.round(storage.fraction * 100)} % used (${megabytes(
           storage.journalBytes + (storage.historyBytes ?? 0),
-        )} of ${megabytes(storage.budgetBytes)}): tag history is pruning its oldest data; the journal keeps everything. `}
+        )} of ${megabytes(storage.budgetBytes)}): tag history prunes its oldest data to stay within it; the journal keeps everything. `}
       {storage.historyProblem}
     </div>
   )

@@ -83,7 +83,7 @@ export function Sync(): React.JSX.Element {
               <dt>History waiting</dt>
               <dd>
                 {sync.history.enabled
-                  ? `${sync.history.count} sample(s), sent once the journal is through`
+                  ? `${sync.history.count ?? 'an unknown number of'} sample(s), sent once the journal is through`
                   : 'not synced'}
               </dd>
               <dt>Last success</dt>
@@ -140,6 +140,11 @@ export function Sync(): React.JSX.Element {
           and send it again once they have fixed the cause.
         </p>
         {message && <p role="status">{message}</p>}
+        {items.length < sync.quarantineCount && (
+          <p className="muted">
+            Showing {items.length} of {sync.quarantineCount}; the export holds them all.
+          </p>
+        )}
         {items.length > 0 && (
           <>
             <p className="inline-form">
