@@ -1,7 +1,7 @@
-import { existsSync, renameSync } from 'node:fs'
-import { extname } from 'node:path'
+import { existsSync } from 'node:fs'
 import BetterSqlite3 from 'better-sqlite3'
 import { fail, ok, type Result } from '../../shared/result'
+import { moveDamagedFilesAside } from './damaged-file'
 import { describeError } from '../log/logger'
 import { migrate } from './migrate'
 import { migrations } from './migrations'
@@ -198,25 +198,16 @@ function isDamage(error: unknown): boolean {
  * transactions in the -wal) to `<name>.damaged-<time><ext>`, and words the notice.
  */
 function setAside(path: string, reason: string, at: number): Result<RecoveryNotice> {
-  const extension = extname(path)
-  const base = path.slice(0, path.length - extension.length)
-  const stamp = new Date(at).toISOString().replace(/[:.]/g, '-')
-  let keptAs = `${base}.damaged-${stamp}${extension}`
-  for (let attempt = 2; existsSync(keptAs); attempt++)
-    keptAs = `${base}.damaged-${stamp}-${attempt}${extension}`
-  const keptFiles: string[] = []
+  let kept: { keptAs: string; keptFiles: string[] }
   try {
-    for (const suffix of ['', '-wal', '-shm']) {
-      if (!existsSync(path + suffix)) continue
-      renameSync(path + suffix, keptAs + suffix)
-      keptFiles.push(keptAs + suffix)
-    }
+    kept = moveDamagedFilesAside(path, at)
   } catch (error) {
     return fail(
       'journal-damaged',
       `The journal at ${path} is damaged (${reason}) and could not be moved aside: ${describeError(error)}`,
     )
   }
+  const { keptAs, keptFiles } = kept
   return ok({
     keptAs,
     keptFiles,
