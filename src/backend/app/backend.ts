@@ -159,7 +159,8 @@ export function createBackend(options: BackendOptions): Backend {
   const history = options.history ?? null
   acquisition?.onValues((values) => history?.record(values))
   const storage = options.storage
-  let lastStorage: string | null = null
+  let lastStorage = ''
+  let lastWarning = false
   const stopStorageWatch = storage
     ? every(
         scheduler,
@@ -168,10 +169,11 @@ export function createBackend(options: BackendOptions): Backend {
           const status = storage()
           const text = JSON.stringify(status)
           if (text === lastStorage) return
-          if (status.warning && !JSON.parse(lastStorage ?? '{}').warning) {
+          if (status.warning && !lastWarning) {
             logger.warn('disk budget at 80 % or more', { ...status })
           }
           lastStorage = text
+          lastWarning = status.warning
           broadcast('storage', status)
         },
         (error) => logger.error('storage check failed', { error: String(error) }),

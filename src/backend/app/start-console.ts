@@ -145,11 +145,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   }
   const storage = (): StorageStatus => {
     const usage = history?.usage() ?? null
-    const used = journalBytes() + (usage?.bytes ?? 0)
-    const fraction = used / budgetBytes
+    const journalSize = journalBytes()
+    const fraction = (journalSize + (usage?.bytes ?? 0)) / budgetBytes
     return {
       budgetBytes,
-      journalBytes: journalBytes(),
+      journalBytes: journalSize,
       historyBytes: usage?.bytes ?? null,
       fraction,
       warning: fraction >= historyWarningFraction,
