@@ -72,6 +72,7 @@ describe('backend API', () => {
         unit: 'bar',
         sourceId: 'plc',
         plantId: 'p1',
+        unitId: null,
         limits: null,
       },
     ])

@@ -63,6 +63,36 @@ describe('site file loading', () => {
     })
   })
 
+  it('reports alarms and heat rules that name missing tags, with file, line and path', () => {
+    const withAlarms = `${minimal}    limits: { l: 2 }
+    alarms:
+      l: { limit: 3 }
+      deviation: { setpointTag: t9, band: 1, priority: low }
+plants:
+  - id: p1
+    name: P1
+    heatStatus:
+      header: { tag: p1.header.pressure, degradedBelow: 9, lostBelow: 6 }
+    units:
+      - { id: hospital, kind: consumer, supply: { degradedBelow: 75, lostBelow: 60 } }
+`
+    const loaded = parseSiteText(withAlarms, 'site.yaml')
+    if (loaded.ok) throw new Error('should fail')
+    expect(loaded.problems.map((problem) => [problem.line, problem.path, problem.message])).toEqual(
+      [
+        [8, 'tags[0].limits.l', 'l is given in both limits and alarms: keep one'],
+        [11, 'tags[0].alarms.deviation.setpointTag', 'no tag with id "t9"'],
+        [16, 'plants[0].heatStatus.header.tag', 'no tag with id "p1.header.pressure"'],
+        [
+          18,
+          'plants[0].units[0].priorityClass',
+          'a consumer with supply thresholds needs its priorityClass',
+        ],
+        [18, 'plants[0].units[0].supply.tag', 'no tag with id "p1.hospital.supply-temperature"'],
+      ],
+    )
+  })
+
   it('reports YAML syntax errors with their line', () => {
     const loaded = parseSiteText('site: { id: s1, name: Site\nsources: [\n', 'bad.yaml')
     if (loaded.ok) throw new Error('should fail')

@@ -21,6 +21,13 @@ import type { ScenarioLoad } from '../../sim/process'
 import type { Result } from '../../shared/result'
 import { fail } from '../../shared/result'
 import { createValueBatcher } from './value-batcher'
+import { createAlarmService, type AlarmActionOutcome } from '../alarms/alarm-service'
+import { createHeatService } from '../heat/heat-service'
+import { alarmJournalInput } from '../../shared/alarms/model'
+import { tagAlarmLimits, unitOfTag } from '../../shared/alarms/definitions'
+
+/** Until operators sign in (identity issue), every action is the console operator's. */
+const operator = 'operator'
 
 /** How often the disk budget's figures are measured and pushed when they change. */
 const storageCheckMs = 5_000
@@ -202,6 +209,15 @@ export function createBackend(options: BackendOptions): Backend {
   const tagIndex = new Map((site?.tags ?? []).map((tag) => [tag.id, tag]))
   const plantOf = (tagId: string): string | null =>
     site?.plants.find((plant) => tagId.startsWith(`${plant.id}.`))?.id ?? null
+  /** `<plant>.<unit>.<point>`: the unit, when the plant has one by that id. */
+  const unitInPlant = (plantId: string, tagId: string): string | null => {
+    const unitId = unitOfTag(tagId).slice(plantId.length + 1)
+    return site?.plants
+      .find((plant) => plant.id === plantId)
+      ?.units.some((unit) => unit.id === unitId)
+      ? unitId
+      : null
+  }
 
   const drills = createDrillService({
     simulator: options.simulator ?? null,
@@ -215,6 +231,43 @@ export function createBackend(options: BackendOptions): Backend {
     record: (type, data) => void record(type, data, 'operator'),
   })
   drills.onChange((drill) => broadcast('drill', { drill }))
+
+  const alarms = site
+    ? createAlarmService({
+        site,
+        scheduler,
+        logger: logger.child('alarms'),
+        record: (event) => {
+          const input = alarmJournalInput(event)
+          record(input.type, input.data ?? {}, input.actor)
+        },
+      })
+    : null
+  acquisition?.onValues((values) => alarms?.onValues(values))
+  acquisition?.onConnectionEvent((event) => alarms?.onConnectionEvent(event))
+  alarms?.onChange((change) => broadcast('alarms', change))
+  const alarmService = () => {
+    if (!alarms) throw new ApiFailure('no-site', 'No site is loaded: fix the site file first')
+    return alarms
+  }
+  /** Acknowledging in a drill is the debrief's acknowledgement (first one counts). */
+  const acknowledged = (outcome: AlarmActionOutcome): AlarmActionOutcome => {
+    for (const alarm of outcome.changed)
+      drills.recordAction('acknowledged', `${alarm.message} acknowledged`)
+    return outcome
+  }
+
+  const heat = site
+    ? createHeatService({
+        site,
+        scheduler,
+        logger: logger.child('heat'),
+        valueOf: (tagId) => acquisition?.valueOf(tagId),
+        record: ({ plantId, from, to, reasons }) =>
+          void record('heat.status-changed', { plantId, from, to, reasons }),
+      })
+    : null
+  heat?.onStatus((plants) => broadcast('heat', { plants }))
 
   const sourceById = new Map((site?.sources ?? []).map((source) => [source.id, source]))
   const writeTag = async (tagId: string, value: number | boolean): Promise<Result<void>> => {
@@ -243,15 +296,30 @@ export function createBackend(options: BackendOptions): Backend {
     {
       getSystemInfo: () => info,
       getTags: () => ({
-        plants: (site?.plants ?? []).map((plant) => ({ id: plant.id, name: plant.name })),
-        tags: [...tagIndex.values()].map((tag) => ({
-          id: tag.id,
-          name: tag.name ?? tag.id,
-          unit: tag.unit,
-          sourceId: tag.source,
-          plantId: plantOf(tag.id),
-          limits: tag.limits ?? null,
+        plants: (site?.plants ?? []).map((plant) => ({
+          id: plant.id,
+          name: plant.name,
+          units: plant.units.map((unit) => ({
+            id: unit.id,
+            name: unit.name ?? unit.id,
+            kind: unit.kind,
+            priorityClass: unit.priorityClass ?? null,
+            safetyValveSetpoint: unit.safetyValveSetpoint ?? null,
+          })),
         })),
+        tags: [...tagIndex.values()].map((tag) => {
+          const plantId = plantOf(tag.id)
+          const limits = tagAlarmLimits(tag)
+          return {
+            id: tag.id,
+            name: tag.name ?? tag.id,
+            unit: tag.unit,
+            sourceId: tag.source,
+            plantId,
+            unitId: plantId ? unitInPlant(plantId, tag.id) : null,
+            limits: Object.keys(limits).length > 0 ? limits : null,
+          }
+        }),
       }),
       getValues: ({ tagIds }) => {
         const all = acquisition?.values() ?? []
@@ -333,6 +401,17 @@ export function createBackend(options: BackendOptions): Backend {
         return { events, head: { seq: head.seq, hash: head.hash } }
       },
       stopDrill: () => ({ drill: unwrap(drills.stop()) }),
+      getAlarms: () => alarmService().status(),
+      acknowledgeAlarms: ({ alarmIds }) =>
+        acknowledged(alarmService().acknowledge(alarmIds, operator)),
+      shelveAlarm: ({ alarmId, reason, minutes }) =>
+        alarmService().shelve(alarmId, operator, reason, minutes),
+      unshelveAlarm: ({ alarmId }) => alarmService().unshelve(alarmId, operator),
+      commentAlarm: ({ alarmId, text }) => alarmService().comment(alarmId, operator, text),
+      setAlarmOutOfService: ({ alarmId, reason }) =>
+        alarmService().setOutOfService(alarmId, operator, reason),
+      returnAlarmToService: ({ alarmId }) => alarmService().returnToService(alarmId, operator),
+      getHeatStatus: () => ({ plants: heat?.status() ?? [] }),
     },
     logger.child('api'),
   )
@@ -354,6 +433,8 @@ export function createBackend(options: BackendOptions): Backend {
       stopStorageWatch?.()
       stopSyncStatus?.()
       drills.dispose()
+      alarms?.dispose()
+      heat?.dispose()
       peers.clear()
       batcher.dispose()
       await acquisition?.dispose()

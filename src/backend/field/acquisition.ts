@@ -13,6 +13,8 @@ export type DriverFactories = {
 
 export type Acquisition = {
   values: () => TagValue[]
+  /** The latest reading of one tag. */
+  valueOf: (tagId: string) => TagValue | undefined
   sources: () => SourceStatus[]
   /** Called with every reading drivers report (a poll reports every tag, changed or not) and every staleness change. */
   onValues: (listener: (values: TagValue[]) => void) => void
@@ -177,6 +179,7 @@ export function startAcquisition(
 
   return {
     values: () => [...latest.values()],
+    valueOf: (tagId) => latest.get(tagId),
     sources: () => [...statuses.values()],
     onValues: (listener) => void valueListeners.push(listener),
     onSources: (listener) => void sourceListeners.push(listener),

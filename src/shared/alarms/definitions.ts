@@ -295,13 +295,37 @@ const digitalWords: Record<z.infer<typeof digitalAlarmSchema>['kind'], string> =
   other: 'alarm',
 }
 
-/** A tag as far as alarms care: the site schema's tag with the `alarms` block. */
-export type AlarmTag = { id: string; name?: string | undefined; alarms?: TagAlarms | undefined }
+/** A tag as far as alarms care: the site schema's tag with its `limits` and `alarms` blocks. */
+export type AlarmTag = {
+  id: string
+  name?: string | undefined
+  limits?: Partial<Record<LimitLevel, number>> | undefined
+  alarms?: TagAlarms | undefined
+}
 
-/** The alarms one tag's `alarms` block configures. */
+/** A level's limit alarm: from the `alarms` block, else from the short `limits` form. */
+function limitSpec(tag: AlarmTag, level: LimitLevel): LimitAlarmSpec | undefined {
+  const limit = tag.limits?.[level]
+  return (
+    tag.alarms?.[level] ??
+    (limit === undefined ? undefined : { limit, deadband: 0, onDelayMs: 0, offDelayMs: 0 })
+  )
+}
+
+/** The alarm limits of a tag, as a trend or a bar draws them. */
+export function tagAlarmLimits(tag: AlarmTag): Partial<Record<LimitLevel, number>> {
+  const limits: Partial<Record<LimitLevel, number>> = {}
+  for (const level of limitLevels) {
+    const spec = limitSpec(tag, level)
+    if (spec) limits[level] = spec.limit
+  }
+  return limits
+}
+
+/** The alarms one tag's `limits` and `alarms` blocks configure. */
 export function tagAlarmDefinitions(tag: AlarmTag): AlarmDefinition[] {
-  const alarms = tag.alarms
-  if (!alarms) return []
+  const alarms = tag.alarms ?? {}
+  if (!tag.alarms && !tag.limits) return []
   const label = tag.name ?? tag.id
   const suppressWhen: AlarmSuppression | null = alarms.suppressWhen
     ? {
@@ -334,7 +358,7 @@ export function tagAlarmDefinitions(tag: AlarmTag): AlarmDefinition[] {
   })
   const definitions: AlarmDefinition[] = []
   for (const level of limitLevels) {
-    const spec = alarms[level]
+    const spec = limitSpec(tag, level)
     if (!spec) continue
     const high = isHighLevel(level)
     definitions.push({

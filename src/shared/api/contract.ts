@@ -10,6 +10,9 @@ import { drillCatalogSchema, drillStateSchema } from '../drills/drill'
 import { journalEventSchema } from '../journal/event'
 import { quarantineItemSchema, syncStatusSchema } from '../sync/status'
 import { historyQueryResultSchema, historyQuerySchema } from '../history/series'
+import { alarmSnapshotSchema, floodStatusSchema } from '../alarms/model'
+import { plantHeatSchema } from '../heat/status'
+import { priorityClassSchema } from '../heat/priority-class'
 
 // The one contract between renderer and backend (DESIGN.md §3.1). Each request channel has a request
 // and a response schema; each push stream has an event schema. Transports (MessagePort in Electron,
@@ -66,6 +69,9 @@ export const tagInfoSchema = z.object({
   unit: z.string(),
   sourceId: z.string(),
   plantId: z.string().nullable(),
+  /** The unit of its plant the tag belongs to (`<plant>.<unit>.<point>`); null when none. */
+  unitId: z.string().nullable(),
+  /** Its alarm limits (from `limits` and `alarms`), for bars and trends. */
   limits: z
     .object({ hh: z.number(), h: z.number(), l: z.number(), ll: z.number() })
     .partial()
@@ -73,7 +79,36 @@ export const tagInfoSchema = z.object({
 })
 export type TagInfo = z.infer<typeof tagInfoSchema>
 
-export const plantInfoSchema = z.object({ id: z.string(), name: z.string() })
+export const unitInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['boiler', 'header', 'furnace', 'consumer', 'other']),
+  priorityClass: priorityClassSchema.nullable(),
+  safetyValveSetpoint: z.number().nullable(),
+})
+export type UnitInfo = z.infer<typeof unitInfoSchema>
+
+export const plantInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  units: z.array(unitInfoSchema),
+})
+export type PlantInfo = z.infer<typeof plantInfoSchema>
+
+/** Every alarm the console runs, and the flood measures. */
+export const alarmStatusSchema = z.object({
+  alarms: z.array(alarmSnapshotSchema),
+  flood: floodStatusSchema,
+})
+
+const alarmIdSchema = z.string().min(1).max(500)
+const reasonSchema = z.string().trim().min(1, 'say why').max(2000)
+
+/** What one acknowledgement, shelve or comment did; refusals name the alarm and why. */
+const alarmActionResponse = z.object({
+  changed: z.array(alarmSnapshotSchema),
+  refused: z.array(z.object({ alarmId: z.string(), message: z.string() })),
+})
 
 export const requests = {
   getSystemInfo: { request: empty, response: systemInfoSchema },
@@ -162,6 +197,44 @@ export const requests = {
   },
   /** Ends the running drill early; its debrief comes back with it. */
   stopDrill: { request: empty, response: z.object({ drill: drillStateSchema }) },
+  getAlarms: { request: empty, response: alarmStatusSchema },
+  /** Acknowledges one alarm, or a page of them at once. */
+  acknowledgeAlarms: {
+    request: z.strictObject({ alarmIds: z.array(alarmIdSchema).min(1).max(1000) }),
+    response: alarmActionResponse,
+  },
+  /** Takes an alarm out of annunciation for a while (never a critical one). */
+  shelveAlarm: {
+    request: z.strictObject({
+      alarmId: alarmIdSchema,
+      reason: reasonSchema,
+      minutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60),
+    }),
+    response: alarmActionResponse,
+  },
+  unshelveAlarm: {
+    request: z.strictObject({ alarmId: alarmIdSchema }),
+    response: alarmActionResponse,
+  },
+  commentAlarm: {
+    request: z.strictObject({ alarmId: alarmIdSchema, text: reasonSchema }),
+    response: alarmActionResponse,
+  },
+  /** Engineering: an alarm that misbehaves is taken out of service, with a reason on the journal. */
+  setAlarmOutOfService: {
+    request: z.strictObject({ alarmId: alarmIdSchema, reason: reasonSchema }),
+    response: alarmActionResponse,
+  },
+  returnAlarmToService: {
+    request: z.strictObject({ alarmId: alarmIdSchema }),
+    response: alarmActionResponse,
+  },
+  /** Each plant's heat status, for the plants whose site file states rules. */
+  getHeatStatus: { request: empty, response: z.object({ plants: z.array(plantHeatSchema) }) },
 } as const
 
 export const events = {
@@ -178,6 +251,10 @@ export const events = {
   recording: recordingSchema,
   /** Events just committed to the journal (after the commit, never before). */
   journal: z.object({ events: z.array(journalEventSchema) }),
+  /** Alarms whose snapshot changed, and the flood measures (at most one push per second of quiet). */
+  alarms: z.object({ changed: z.array(alarmSnapshotSchema), flood: floodStatusSchema }),
+  /** Heat status of every plant with rules, when any plant's status or figures change. */
+  heat: z.object({ plants: z.array(plantHeatSchema) }),
 } as const
 
 export type RequestChannel = keyof typeof requests

@@ -3,9 +3,9 @@ import type {
   DrillAction,
   DrillActionKind,
   HeatLoss,
-  PriorityClass,
   Severity,
 } from './drill'
+import { heatRestorationMinutes, priorityClassNames } from '../heat/priority-class'
 
 // The drill debrief: what the operator did, against the GL-001 runbook's targets. Pure, so the same
 // rules judge a live drill, a replayed journal and the tests.
@@ -19,21 +19,6 @@ export const responseTargetMinutes: Record<
   P1: { acknowledge: 15, mitigate: 30 },
   P2: { acknowledge: 60, mitigate: null },
   P3: { acknowledge: 240, mitigate: null },
-}
-
-/** Runbook "Critical Heat Priority Levels": the latest a consumer of each class must have heat back. */
-export const heatRestorationMinutes: Record<PriorityClass, number> = {
-  'life-safety': 10,
-  'product-safety': 30,
-  'equipment-protection': 60,
-  production: 240,
-}
-
-export const priorityClassNames: Record<PriorityClass, string> = {
-  'life-safety': 'life safety',
-  'product-safety': 'product safety',
-  'equipment-protection': 'equipment protection',
-  production: 'production',
 }
 
 export type DebriefInput = {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { priorityClassSchema } from '../heat/priority-class'
 import { fileProblemSchema } from '../file-problem'
 
 // Drills (DESIGN.md §4): an operator rehearses the runbook against the simulator while the console
@@ -39,14 +40,6 @@ export const drillActionSchema = z.object({
   severity: severitySchema.optional(),
 })
 export type DrillAction = z.infer<typeof drillActionSchema>
-
-export const priorityClassSchema = z.enum([
-  'life-safety',
-  'product-safety',
-  'equipment-protection',
-  'production',
-])
-export type PriorityClass = z.infer<typeof priorityClassSchema>
 
 /** One consumer that lost heat during the drill, as the simulator saw it. */
 export const heatLossSchema = z.object({

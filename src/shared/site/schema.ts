@@ -1,4 +1,12 @@
 import { z } from 'zod'
+import {
+  alarmReferenceProblems,
+  alarmSettingsSchema,
+  defaultAlarmSettings,
+  tagAlarmsSchema,
+} from '../alarms/definitions'
+import { consumerSupplySchema, plantHeatRulesSchema } from '../heat/status'
+import { priorityClassSchema } from '../heat/priority-class'
 
 // The site file contract of DESIGN.md §3.2. Field names are relied on by site files in the field:
 // extend them, never rename them.
@@ -151,18 +159,37 @@ const limitsSchema = z
   .strictObject({ hh: z.number(), h: z.number(), l: z.number(), ll: z.number() })
   .partial()
 
-export const tagSchema = z.strictObject({
-  id,
-  name: z.string().optional(),
-  source: id,
-  address: modbusAddressSchema.optional(),
-  nodeId: z.string().min(1).optional(),
-  unit: z.string().default(''),
-  scale: z
-    .strictObject({ factor: z.number().default(1), offset: z.number().default(0) })
-    .optional(),
-  limits: limitsSchema.optional(),
-})
+export const tagSchema = z
+  .strictObject({
+    id,
+    name: z.string().optional(),
+    source: id,
+    address: modbusAddressSchema.optional(),
+    nodeId: z.string().min(1).optional(),
+    unit: z.string().default(''),
+    scale: z
+      .strictObject({ factor: z.number().default(1), offset: z.number().default(0) })
+      .optional(),
+    /**
+     * Alarm limits, short form: each becomes a limit alarm with its default priority and no deadband
+     * or delays. The `alarms` block states the same with every option; a level goes in one or the
+     * other.
+     */
+    limits: limitsSchema.optional(),
+    /** The tag's alarms (ISA-18.2 rationalisation): limits, rate, deviation, digital, suppression. */
+    alarms: tagAlarmsSchema.optional(),
+  })
+  .superRefine((tag, ctx) => {
+    for (const level of ['hh', 'h', 'l', 'll'] as const) {
+      if (tag.limits?.[level] !== undefined && tag.alarms?.[level] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['limits', level],
+          message: `${level} is given in both limits and alarms: keep one`,
+        })
+      }
+    }
+  })
 export type Tag = z.infer<typeof tagSchema>
 
 const unitSchema = z.strictObject({
@@ -171,12 +198,18 @@ const unitSchema = z.strictObject({
   kind: z.enum(['boiler', 'header', 'furnace', 'consumer', 'other']),
   /** bar(g): the safety rules compare pressure with it. */
   safetyValveSetpoint: z.number().positive().optional(),
+  /** A consumer's critical-heat priority class (GL-001): how soon it must have heat back. */
+  priorityClass: priorityClassSchema.optional(),
+  /** A consumer's supply temperature thresholds, for its plant's heat status. */
+  supply: consumerSupplySchema.optional(),
 })
 
 const plantSchema = z.strictObject({
   id,
   name: z.string().min(1),
   units: z.array(unitSchema).default([]),
+  /** How the console judges this plant's heat: normal, degraded or lost. */
+  heatStatus: plantHeatRulesSchema.optional(),
 })
 
 export const siteSchema = z
@@ -210,6 +243,8 @@ export const siteSchema = z
     tags: z.array(tagSchema).default([]),
     /** CSV tag lists, relative to the site file; their rows are added to `tags` (docs/site-file.md). */
     tagLists: z.array(z.string().min(1)).default([]),
+    /** Site-wide alarm rules: shelving limit, flood threshold, built-in alarm settings. */
+    alarmSettings: alarmSettingsSchema.default(defaultAlarmSettings),
   })
   .superRefine((site, ctx) => {
     const sourceById = new Map(site.sources.map((source) => [source.id, source]))
@@ -257,6 +292,36 @@ export const siteSchema = z
         })
       }
       sourceIds.add(source.id)
+    })
+    for (const problem of alarmReferenceProblems(site.tags))
+      ctx.addIssue({ code: 'custom', ...problem })
+    site.plants.forEach((plant, plantIndex) => {
+      const headerTag = plant.heatStatus?.header.tag
+      if (headerTag !== undefined && !seen.has(headerTag)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plants', plantIndex, 'heatStatus', 'header', 'tag'],
+          message: `no tag with id "${headerTag}"`,
+        })
+      }
+      plant.units.forEach((unit, unitIndex) => {
+        const path = ['plants', plantIndex, 'units', unitIndex]
+        if (unit.supply && !unit.priorityClass) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'priorityClass'],
+            message: 'a consumer with supply thresholds needs its priorityClass',
+          })
+        }
+        const supplyTag = unit.supply?.tag ?? `${plant.id}.${unit.id}.supply-temperature`
+        if (unit.supply && plant.heatStatus && !seen.has(supplyTag)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'supply', 'tag'],
+            message: `no tag with id "${supplyTag}"`,
+          })
+        }
+      })
     })
   })
 export type Site = z.infer<typeof siteSchema>

@@ -5,14 +5,9 @@
 //
 // Units: pressures in bar gauge, steam in t/h, temperatures in °C, valve openings in % of travel.
 
-export type PriorityClass = 'life-safety' | 'product-safety' | 'equipment-protection' | 'production'
+import type { PriorityClass } from '../../shared/heat/priority-class'
 
-export const priorityClasses: readonly PriorityClass[] = [
-  'life-safety',
-  'product-safety',
-  'equipment-protection',
-  'production',
-]
+export { priorityClasses, type PriorityClass } from '../../shared/heat/priority-class'
 
 /**
  * How long each class tolerates a loss of heat, from the runbook: life safety 0–10 min, product

@@ -1,6 +1,8 @@
 import { create } from 'zustand'
 import type { LinkState, PilotLightApi } from '../../../shared/api/client'
-import type { StorageStatus, SystemInfo, TagInfo } from '../../../shared/api/contract'
+import type { PlantInfo, StorageStatus, SystemInfo, TagInfo } from '../../../shared/api/contract'
+import type { AlarmSnapshot, FloodStatus } from '../../../shared/alarms/model'
+import type { PlantHeat } from '../../../shared/heat/status'
 import type { SourceStatus, TagValue } from '../../../shared/field/values'
 import type { DrillState } from '../../../shared/drills/drill'
 import type { JournalEvent } from '../../../shared/journal/event'
@@ -9,7 +11,7 @@ import type { SyncStatus } from '../../../shared/sync/status'
 export type ConsoleState = {
   link: LinkState
   info: SystemInfo | null
-  plants: Array<{ id: string; name: string }>
+  plants: PlantInfo[]
   tags: TagInfo[]
   values: Record<string, TagValue>
   sources: SourceStatus[]
@@ -21,6 +23,12 @@ export type ConsoleState = {
   sync: SyncStatus | null
   /** The disk budget; null until the backend has said (or when it keeps none). */
   storage: StorageStatus | null
+  /** Every alarm the console runs, by id (the alarm list picks the annunciated ones). */
+  alarms: Record<string, AlarmSnapshot>
+  /** Flood measures; null until the backend has said (or when no site is loaded). */
+  flood: FloodStatus | null
+  /** Heat status per plant with rules, by plant id. */
+  heat: Record<string, PlantHeat>
   /** The last request that failed, shown to the operator rather than swallowed. */
   loadError: string | null
 }
@@ -36,6 +44,9 @@ export const useConsole = create<ConsoleState>(() => ({
   journal: [],
   sync: null,
   storage: null,
+  alarms: {},
+  flood: null,
+  heat: {},
   loadError: null,
 }))
 
@@ -92,8 +103,31 @@ async function loadEverything(api: PilotLightApi): Promise<void> {
     loadError: null,
   })
   // Not every backend keeps a disk budget (tests build bare ones): its absence is not an error.
-  const storage = await api.getStorage({})
-  useConsole.setState({ storage: storage.ok ? storage.value : null })
+  // Nor alarms and heat status without a site: the site problems already say why.
+  const [storage, alarms, heat] = await Promise.all([
+    api.getStorage({}),
+    api.getAlarms({}),
+    api.getHeatStatus({}),
+  ])
+  useConsole.setState({
+    storage: storage.ok ? storage.value : null,
+    alarms: alarms.ok ? byId(alarms.value.alarms) : {},
+    flood: alarms.ok ? alarms.value.flood : null,
+    heat: heat.ok ? byPlant(heat.value.plants) : {},
+  })
+}
+
+const byId = (alarms: AlarmSnapshot[]): Record<string, AlarmSnapshot> =>
+  Object.fromEntries(alarms.map((alarm) => [alarm.id, alarm]))
+const byPlant = (plants: PlantHeat[]): Record<string, PlantHeat> =>
+  Object.fromEntries(plants.map((plant) => [plant.plantId, plant]))
+
+/** Merges alarms that changed (a push, or an action's answer) into the store. */
+export function applyAlarmChanges(changed: AlarmSnapshot[], flood?: FloodStatus): void {
+  useConsole.setState((state) => ({
+    alarms: changed.length > 0 ? { ...state.alarms, ...byId(changed) } : state.alarms,
+    flood: flood ?? state.flood,
+  }))
 }
 
 /** Wires the client to the store: live pushes, and a full reload each time the link comes back. */
@@ -107,6 +141,8 @@ export function bindConsole(api: PilotLightApi): () => void {
     api.onEvent('recording', (recording) =>
       useConsole.setState((state) => ({ info: state.info && { ...state.info, recording } })),
     ),
+    api.onEvent('alarms', ({ changed, flood }) => applyAlarmChanges(changed, flood)),
+    api.onEvent('heat', ({ plants }) => useConsole.setState({ heat: byPlant(plants) })),
     api.onEvent('journal', ({ events }) =>
       useConsole.setState((state) => ({ journal: mergeJournal(events, state.journal) })),
     ),

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
-import { formatDuration, priorityClassNames } from '../../../../shared/drills/debrief'
+import { formatDuration } from '../../../../shared/drills/debrief'
+import { priorityClassNames } from '../../../../shared/heat/priority-class'
 import type {
   DebriefRow,
   DrillCatalog,
