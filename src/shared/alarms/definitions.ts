@@ -426,6 +426,7 @@ export const combustionInstabilityPrompt =
 export type SafetyAlarmSite = {
   plants: readonly {
     id: string
+    name?: string | undefined
     units: readonly {
       id: string
       name?: string | undefined
@@ -460,7 +461,7 @@ export function safetyAlarmDefinitions(
   for (const plant of site.plants) {
     for (const unit of plant.units) {
       const unitKey = `${plant.id}.${unit.id}`
-      const unitLabel = `${plant.id} ${unit.name ?? unit.id}`
+      const unitLabel = `${plant.name ?? plant.id} ${unit.name ?? unit.id}`
       const common = {
         sourceId: null,
         unit: unitKey,
