@@ -112,8 +112,7 @@ test('an operator trusts a refused OPC UA server certificate and the source conn
   await expect(row.locator('.source-state')).toHaveText('connected', { timeout: 20_000 })
   await expect(page.getByTestId('certificate-status')).toHaveText('trusted')
   await page.getByRole('button', { name: 'Overview' }).click()
-  await expect(page.locator('[data-tag-id="plant-002.header.pressure"]')).toHaveAttribute(
-    'data-quality',
-    'good',
-  )
+  await expect(
+    page.locator('[data-testid="tag-row"][data-tag-id="plant-002.header.pressure"]'),
+  ).toHaveAttribute('data-quality', 'good')
 })

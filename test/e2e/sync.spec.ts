@@ -53,14 +53,19 @@ test('shows sync online, a backlog while the central system is away, and a quara
   await page.goto(console.url)
   const banner = page.getByTestId('sync-status')
   await expect(banner).toHaveText('Sync: online · nothing waiting', { timeout: 15_000 })
-  expect(receiver.store.events(consoleId).map((event) => event.type)).toEqual(['source.lost'])
+  // The PLC is not there yet: its outage, and the communication-loss alarm it raises.
+  expect(receiver.store.events(consoleId).map((event) => event.type)).toEqual([
+    'source.lost',
+    'alarm.raised',
+  ])
 
   // The central system goes away; what the console records meanwhile waits, visibly.
   await receiver.dispose()
   receiver = null
-  // The PLC answers at last: its restoration is a journal event the central system does not have.
+  // The PLC answers at last: its restoration and the alarm's return are journal events the central
+  // system does not have.
   plc = await startModbusSimServer({ port: plcPort, plant: createLivePlant() })
-  await expect(banner).toHaveText(/^Sync: (offline|retrying) · 1 waiting, oldest \d+ s$/, {
+  await expect(banner).toHaveText(/^Sync: (offline|retrying) · 2 waiting, oldest \d+ s$/, {
     timeout: 15_000,
   })
   await page.getByRole('button', { name: 'Sync' }).click()
@@ -82,7 +87,7 @@ test('shows sync online, a backlog while the central system is away, and a quara
     '400: schema check failed',
     { timeout: 15_000 },
   )
-  await expect(banner).toContainText('1 in quarantine')
+  await expect(banner).toContainText('2 in quarantine')
   await page.screenshot({ path: 'test-results/screens/sync-quarantine.png', fullPage: true })
 
   // The operator sends it again; the central system takes it and holds every event exactly once.
@@ -92,6 +97,8 @@ test('shows sync online, a backlog while the central system is away, and a quara
   const held = receiver.store.events(consoleId)
   expect(held.map((event) => `${event.seq} ${event.type}`)).toEqual([
     '1 source.lost',
-    '2 source.restored',
+    '2 alarm.raised',
+    '3 source.restored',
+    '4 alarm.returned',
   ])
 })

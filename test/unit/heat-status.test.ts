@@ -112,6 +112,8 @@ describe('heat status over time', () => {
   it('takes a worse status at once and a better one only after recoverAfterMs', () => {
     const monitor = createHeatMonitor([rules], 0)
     expect(monitor.status()[0]).toMatchObject({ state: 'unknown', since: 0 })
+    // Before the first readings arrive: still unknown, and the first judgement is not held.
+    expect(monitor.update(reader({}), 500)).toEqual([])
     expect(monitor.update(reader(normal), 1000)).toEqual([
       { plantId: 'p1', from: 'unknown', to: 'normal', at: 1000, reasons: [] },
     ])

@@ -1,10 +1,4 @@
-import type {
-  DebriefRow,
-  DrillAction,
-  DrillActionKind,
-  HeatLoss,
-  Severity,
-} from './drill'
+import type { DebriefRow, DrillAction, DrillActionKind, HeatLoss, Severity } from './drill'
 import { heatRestorationMinutes, priorityClassNames } from '../heat/priority-class'
 
 // The drill debrief: what the operator did, against the GL-001 runbook's targets. Pure, so the same

@@ -245,7 +245,8 @@ export type HeatMonitor = {
 /**
  * Holds each plant's status over time: worse at once, better only after recoverAfterMs of the
  * better assessment (which may itself change meanwhile; the hold restarts only when it gets worse
- * than the pending one). Every plant starts 'unknown' until its first assessment.
+ * than the pending one). Every plant starts 'unknown'; its first judgement (the first time its header
+ * can be read) is taken at once.
  */
 export function createHeatMonitor(rules: readonly PlantHeatRules[], startMs: number): HeatMonitor {
   const plants = rules.map((plantRules) => ({
@@ -260,7 +261,8 @@ export function createHeatMonitor(rules: readonly PlantHeatRules[], startMs: num
     } satisfies PlantHeat as PlantHeat,
     /** A better state waiting out the hold: which, and since when. */
     improving: null as { state: HeatState; since: number } | null,
-    assessed: false,
+    /** Whether the rules have ever judged the plant (its header once readable). */
+    judged: false,
   }))
   return {
     update: (valueOf, nowMs) => {
@@ -269,8 +271,9 @@ export function createHeatMonitor(rules: readonly PlantHeatRules[], startMs: num
         const assessment = assessPlantHeat(plant.rules, valueOf)
         const from = plant.current.state
         let to = from
-        const first = !plant.assessed
-        plant.assessed = true
+        // The first judgement after start-up is taken at once: there is nothing to hold on to yet.
+        const first = !plant.judged && assessment.state !== 'unknown'
+        if (first) plant.judged = true
         if (assessment.state === from) {
           plant.improving = null
         } else if (first || severity[assessment.state] > severity[from]) {

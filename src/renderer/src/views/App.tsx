@@ -1,9 +1,13 @@
-import { useState } from 'react'
+import { openPage, openPlant, useNavigation, type PageId } from '../store/navigation'
+import { AlarmSummaryBar } from './alarms/AlarmSummaryBar'
+import { Alarms } from './alarms/Alarms'
 import { Connections } from './connections/Connections'
 import { Drills } from './drills/Drills'
 import { Journal } from './journal/Journal'
+import { HeatStrip } from './overview/HeatStrip'
+import { Overview } from './overview/Overview'
 import { Sync } from './sync/Sync'
-import { Overview } from './Overview'
+import { Trends } from './trends/Trends'
 import { SiteProblems } from './SiteProblems'
 import {
   DrillNotice,
@@ -13,23 +17,27 @@ import {
   StorageNotice,
 } from './StatusBanner'
 
-const pages = [
+const pages: { id: PageId; title: string }[] = [
   { id: 'overview', title: 'Overview' },
+  { id: 'alarms', title: 'Alarms' },
+  { id: 'trends', title: 'Trends' },
   { id: 'connections', title: 'Connections' },
   { id: 'journal', title: 'Journal' },
   { id: 'sync', title: 'Sync' },
   { id: 'drills', title: 'Drills' },
-] as const
-type PageId = (typeof pages)[number]['id']
+]
 
 export function App(): React.JSX.Element {
-  const [page, setPage] = useState<PageId>('overview')
+  const page = useNavigation((state) => state.page)
   return (
     <div className="console">
       <StatusBanner />
+      {/* Alarms and heat status stay in sight on every page (ISA-18.2, issue 6). */}
+      <AlarmSummaryBar />
       <RecordingNotice />
       <StorageNotice />
       <DrillNotice />
+      <HeatStrip />
       <LinkLostNotice />
       <nav className="pages" aria-label="Pages">
         {pages.map(({ id, title }) => (
@@ -38,7 +46,8 @@ export function App(): React.JSX.Element {
             type="button"
             className="page-tab"
             aria-current={page === id ? 'page' : undefined}
-            onClick={() => setPage(id)}
+            // The Overview tab always goes back up to every plant on one screen.
+            onClick={() => (id === 'overview' ? openPlant(null) : openPage(id))}
           >
             {title}
           </button>
@@ -46,6 +55,8 @@ export function App(): React.JSX.Element {
       </nav>
       <SiteProblems />
       {page === 'overview' && <Overview />}
+      {page === 'alarms' && <Alarms />}
+      {page === 'trends' && <Trends />}
       {page === 'connections' && <Connections />}
       {page === 'journal' && <Journal />}
       {page === 'sync' && <Sync />}
