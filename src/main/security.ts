@@ -38,6 +38,9 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     navigateOnDragDrop: false,
     // The spellchecker downloads dictionaries from a Google CDN: offline consoles have no use for it.
     spellcheck: false,
+    // The alarm horn must sound on a console nobody has clicked yet (an unattended control-room
+    // screen): Chromium's autoplay policy would hold Web Audio back until a gesture.
+    autoplayPolicy: 'no-user-gesture-required',
   }
 }
 

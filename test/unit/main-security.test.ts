@@ -58,6 +58,7 @@ describe('window web preferences', () => {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
+      autoplayPolicy: 'no-user-gesture-required',
     })
   })
 })
