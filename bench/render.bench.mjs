@@ -212,6 +212,11 @@ export async function run() {
       p95FrameMs: round(percentile(intervals, 95)),
       p99FrameMs: round(percentile(intervals, 99)),
       maxFrameMs: round(Math.max(...intervals)),
+      // Frames are paced at the display's 60 Hz (16.67 ms), so an interval is a multiple of it plus
+      // timer jitter; one above 20 ms is a frame the page missed.
+      missedFramesPercent: round(
+        (100 * intervals.filter((interval) => interval > 20).length) / intervals.length,
+      ),
       longTaskMsPerSecond: round(longTaskMs / (measureMs / 1000)),
     })
     return {

@@ -60,6 +60,8 @@ export const useDrillRunning = (): boolean =>
 /** One store update per batch (DESIGN.md §3.1): the whole batch lands in a single render. */
 export function applyValueBatch(batch: TagValue[]): void {
   useConsole.setState((state) => {
+    // The same state back tells no subscriber: an empty batch costs no 10k-entry copy, no render.
+    if (batch.length === 0) return state
     const values = { ...state.values }
     for (const value of batch) values[value.tagId] = value
     return { values }

@@ -24,7 +24,7 @@ function AllPlants({ view, now }: { view: SiteView; now: number }): React.JSX.El
       {view.tags.unplaced.length > 0 && (
         <section className="panel" aria-labelledby="unplaced-tags">
           <h2 id="unplaced-tags">Tags outside any plant</h2>
-          <TagTable tags={view.tags.unplaced} values={view.values} now={now} />
+          <TagTable tags={view.tags.unplaced} now={now} />
         </section>
       )}
     </main>

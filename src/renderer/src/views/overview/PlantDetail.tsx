@@ -14,7 +14,7 @@ import {
   unitName,
 } from './overview-model'
 import { AlarmMarker, CommsLine, ConsumerHeatWord, HeatReasons, HeatStatus } from './marks'
-import { Reading, TagTable } from './readings'
+import { Reading, TagTable, useShownValues } from './readings'
 import { noAlarms, noTags, type SiteView } from './site-view'
 import { BoilerStateWords, Crumbs, SafetyValveNote, TrendButton, UnitLink } from './units'
 
@@ -44,6 +44,7 @@ function UnitCard({
   const key = unitKey(plant.id, unit.id)
   const tags = view.tags.byUnit.get(key) ?? noTags
   const names = useMemo(() => shortNames(tags), [tags])
+  const values = useShownValues(tags)
   const valve = safetyValveOf(plant.id, unit)
   const heat = view.heat[plant.id]?.consumers.find((consumer) => consumer.unitId === unit.id)
   const consumer = unit.kind === 'consumer'
@@ -59,11 +60,13 @@ function UnitCard({
       <h3 className="unit-card-head">
         <UnitLink plant={plant} unit={unit} />
         <span className="muted">{kindWords[unit.kind]}</span>
-        {unit.kind === 'boiler' && <BoilerStateWords plant={plant} unit={unit} view={view} />}
+        {unit.kind === 'boiler' && (
+          <BoilerStateWords plant={plant} unit={unit} view={view} values={values} />
+        )}
         <ConsumerHeatWord heat={heat} />
         <AlarmMarker alarms={view.alarms.byUnit.get(key) ?? noAlarms} />
         <span className="plant-head-spacer" />
-        <TrendButton name={`${plant.name} ${unitName(unit)}`} tags={tags} values={view.values} />
+        <TrendButton name={`${plant.name} ${unitName(unit)}`} tags={tags} values={values} />
       </h3>
       {valve && <SafetyValveNote valve={valve} unit={view.tags.byId.get(valve.tagId)?.unit} />}
       {consumer && (
@@ -78,11 +81,11 @@ function UnitCard({
           <Reading
             key={tag.id}
             tag={tag}
-            value={view.values[tag.id]}
+            value={values[tag.id]}
             now={now}
             label={names.get(tag.id)}
             safetyValveSetpoint={valve?.tagId === tag.id ? valve.setpoint : null}
-            setpoint={numberOf(view.values[setpointTagId(tag.id)])}
+            setpoint={numberOf(values[setpointTagId(tag.id)])}
           />
         ))}
       </div>
@@ -159,7 +162,7 @@ export function PlantDetail({
       {loose.length > 0 && (
         <section className="panel">
           <h3>Tags of {plant.name} outside its units</h3>
-          <TagTable tags={loose} values={view.values} now={now} />
+          <TagTable tags={loose} now={now} />
         </section>
       )}
     </main>

@@ -1,5 +1,6 @@
-import { useMemo } from 'react'
+import { memo, useMemo } from 'react'
 import type { PlantInfo, TagInfo, UnitInfo } from '../../../../shared/api/contract'
+import type { TagValue } from '../../../../shared/field/values'
 import { priorityClassNames } from '../../../../shared/heat/priority-class'
 import { openPlant } from '../../store/navigation'
 import {
@@ -16,7 +17,7 @@ import {
   type ConsumerGroup,
 } from './overview-model'
 import { AlarmMarker, CommsLine, ConsumerHeatWord, HeatReasons, HeatStatus } from './marks'
-import { Reading } from './readings'
+import { Reading, useShownValues } from './readings'
 import { noAlarms, noTags, type SiteView } from './site-view'
 import { BoilerFlags, TrendButton, UnitLink } from './units'
 
@@ -25,41 +26,40 @@ import { BoilerFlags, TrendButton, UnitLink } from './units'
 
 type UnitProps = { plant: PlantInfo; unit: UnitInfo; view: SiteView; now: number }
 
-/** A unit's tags by point, its alarms, and a reading's setpoint. */
-function unitParts(plant: PlantInfo, unit: UnitInfo, view: SiteView) {
-  const tagOf = (point: string): TagInfo | undefined =>
-    view.tags.byId.get(pointTagId(plant.id, unit.id, point))
-  const key = unitKey(plant.id, unit.id)
+/** A unit's tags by point, and the shown values of its tags alone, so a batch renders only it. */
+function useUnitParts(plant: PlantInfo, unit: UnitInfo, view: SiteView) {
+  const tags = view.tags.byUnit.get(unitKey(plant.id, unit.id)) ?? noTags
+  const values = useShownValues(tags)
   return {
-    tagOf,
-    tags: view.tags.byUnit.get(key) ?? noTags,
-    alarms: view.alarms.byUnit.get(key) ?? noAlarms,
-    setpointOf: (tag: TagInfo) => numberOf(view.values[setpointTagId(tag.id)]),
+    values,
+    tagOf: (point: string): TagInfo | undefined =>
+      view.tags.byId.get(pointTagId(plant.id, unit.id, point)),
+    setpointOf: (tag: TagInfo) => numberOf(values[setpointTagId(tag.id)]),
   }
 }
 
-/** The unit's link and alarm marker, and for boilers and headers the way to their trend. */
+/** The unit's link and alarm marker; given its values (boilers, headers), the way to its trend. */
 function UnitName({
   plant,
   unit,
   view,
-  trend = false,
+  values,
 }: {
   plant: PlantInfo
   unit: UnitInfo
   view: SiteView
-  trend?: boolean
+  values?: Record<string, TagValue>
 }): React.JSX.Element {
-  const { alarms, tags } = unitParts(plant, unit, view)
+  const key = unitKey(plant.id, unit.id)
   return (
     <span className="unit-title">
       <UnitLink plant={plant} unit={unit} />
-      <AlarmMarker alarms={alarms} compact />
-      {trend && (
+      <AlarmMarker alarms={view.alarms.byUnit.get(key) ?? noAlarms} compact />
+      {values && (
         <TrendButton
           name={`${plant.name} ${unitName(unit)}`}
-          tags={tags}
-          values={view.values}
+          tags={view.tags.byUnit.get(key) ?? noTags}
+          values={values}
           compact
         />
       )}
@@ -68,45 +68,45 @@ function UnitName({
 }
 
 function HeaderBlock({ plant, unit, view, now }: UnitProps): React.JSX.Element {
-  const { tagOf, setpointOf } = unitParts(plant, unit, view)
+  const { values, tagOf, setpointOf } = useUnitParts(plant, unit, view)
   const pressure = tagOf('pressure')
   const temperature = tagOf('temperature')
   return (
     <div className="unit-block header-block" data-testid="header" data-unit-id={unit.id}>
       <div className="unit-name">
-        <UnitName plant={plant} unit={unit} view={view} trend />
+        <UnitName plant={plant} unit={unit} view={view} values={values} />
       </div>
       {pressure && (
         <Reading
           tag={pressure}
-          value={view.values[pressure.id]}
+          value={values[pressure.id]}
           now={now}
           label="Pressure"
           setpoint={setpointOf(pressure)}
         />
       )}
       {temperature && (
-        <Reading tag={temperature} value={view.values[temperature.id]} now={now} label="Temp." />
+        <Reading tag={temperature} value={values[temperature.id]} now={now} label="Temp." />
       )}
     </div>
   )
 }
 
 function BoilerBlock({ plant, unit, view, now }: UnitProps): React.JSX.Element {
-  const { tagOf, setpointOf } = unitParts(plant, unit, view)
+  const { values, tagOf, setpointOf } = useUnitParts(plant, unit, view)
   const firing = tagOf('firing-rate')
   const valve = safetyValveOf(plant.id, unit)
   const pressure = tagOf('pressure')
   return (
     <div className="unit-block boiler-block" data-testid="boiler" data-unit-id={unit.id}>
       <div className="unit-name">
-        <UnitName plant={plant} unit={unit} view={view} trend />
-        <BoilerFlags plant={plant} unit={unit} view={view} now={now} />
+        <UnitName plant={plant} unit={unit} view={view} values={values} />
+        <BoilerFlags plant={plant} unit={unit} view={view} values={values} now={now} />
       </div>
       {firing && (
         <Reading
           tag={firing}
-          value={view.values[firing.id]}
+          value={values[firing.id]}
           now={now}
           label="Firing"
           setpoint={setpointOf(firing)}
@@ -115,7 +115,7 @@ function BoilerBlock({ plant, unit, view, now }: UnitProps): React.JSX.Element {
       {pressure && (
         <Reading
           tag={pressure}
-          value={view.values[pressure.id]}
+          value={values[pressure.id]}
           now={now}
           label="Drum"
           safetyValveSetpoint={valve?.setpoint ?? null}
@@ -130,6 +130,8 @@ function ConsumerBlock({ plant, unit, view, now }: UnitProps): React.JSX.Element
   const supply = view.tags.byId.get(
     heat?.tagId ?? pointTagId(plant.id, unit.id, 'supply-temperature'),
   )
+  const supplyTags = useMemo(() => (supply ? [supply] : noTags), [supply])
+  const values = useShownValues(supplyTags)
   return (
     <div
       className="unit-block consumer-block"
@@ -144,7 +146,7 @@ function ConsumerBlock({ plant, unit, view, now }: UnitProps): React.JSX.Element
       {supply ? (
         <Reading
           tag={supply}
-          value={view.values[supply.id]}
+          value={values[supply.id]}
           now={now}
           label={<ConsumerHeatWord heat={heat} />}
         />
@@ -154,6 +156,11 @@ function ConsumerBlock({ plant, unit, view, now }: UnitProps): React.JSX.Element
     </div>
   )
 }
+
+// Memoised: a value batch renders only the blocks whose own values it changed.
+const MemoHeaderBlock = memo(HeaderBlock)
+const MemoBoilerBlock = memo(BoilerBlock)
+const MemoConsumerBlock = memo(ConsumerBlock)
 
 /** Units the overview has no compact form for (furnaces, areas): a link and their alarms each. */
 function OtherUnits({
@@ -227,15 +234,15 @@ export function PlantPanel({
       <CommsLine comms={comms} sources={view.sources} live={view.live} />
       <div className="unit-grid">
         {ofKind(['header']).map((one) => (
-          <HeaderBlock key={one.id} {...unit(one)} />
+          <MemoHeaderBlock key={one.id} {...unit(one)} />
         ))}
         {ofKind(['boiler']).map((one) => (
-          <BoilerBlock key={one.id} {...unit(one)} />
+          <MemoBoilerBlock key={one.id} {...unit(one)} />
         ))}
         {consumersByClass(plant.units).map((group) => (
           <ConsumerGroupRows key={group.priorityClass ?? 'none'} group={group}>
             {group.consumers.map((one) => (
-              <ConsumerBlock key={one.id} {...unit(one)} />
+              <MemoConsumerBlock key={one.id} {...unit(one)} />
             ))}
           </ConsumerGroupRows>
         ))}

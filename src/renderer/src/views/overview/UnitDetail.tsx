@@ -13,7 +13,7 @@ import {
   unitName,
 } from './overview-model'
 import { AlarmMarker, CommsLine, ConsumerHeatWord, PriorityMark } from './marks'
-import { TagTable } from './readings'
+import { TagTable, useShownValues } from './readings'
 import { noAlarms, noTags, type SiteView } from './site-view'
 import { BoilerStateWords, Crumbs, SafetyValveNote, TrendButton } from './units'
 
@@ -128,6 +128,7 @@ export function UnitDetail({
 }): React.JSX.Element {
   const key = unitKey(plant.id, unit.id)
   const tags = view.tags.byUnit.get(key) ?? noTags
+  const values = useShownValues(tags)
   const comms = useMemo(() => plantComms(tags, view.sources), [tags, view.sources])
   const unitAlarms = view.alarms.byUnit.get(key) ?? noAlarms
   // A lost source's communication alarm belongs to every unit it serves.
@@ -154,10 +155,12 @@ export function UnitDetail({
           <span className="muted">
             {unit.kind} of {plant.name}
           </span>
-          {unit.kind === 'boiler' && <BoilerStateWords plant={plant} unit={unit} view={view} />}
+          {unit.kind === 'boiler' && (
+            <BoilerStateWords plant={plant} unit={unit} view={view} values={values} />
+          )}
           <ConsumerHeatWord heat={heat} />
           <span className="plant-head-spacer" />
-          <TrendButton name={`${plant.name} ${unitName(unit)}`} tags={tags} values={view.values} />
+          <TrendButton name={`${plant.name} ${unitName(unit)}`} tags={tags} values={values} />
         </header>
         {unit.priorityClass && (
           <p className="unit-card-note">
@@ -167,7 +170,7 @@ export function UnitDetail({
         )}
         {valve && <SafetyValveNote valve={valve} unit={view.tags.byId.get(valve.tagId)?.unit} />}
         <CommsLine comms={comms} sources={view.sources} live={view.live} withErrors />
-        <TagTable tags={tags} values={view.values} now={now} safetyValve={valve} />
+        <TagTable tags={tags} now={now} safetyValve={valve} />
         {tags.length === 0 && <p className="muted">No tags are read for this unit.</p>}
       </section>
       <UnitAlarms alarms={alarms} now={now} />

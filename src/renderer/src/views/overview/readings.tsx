@@ -1,4 +1,5 @@
 import { useMemo } from 'react'
+import { useShallow } from 'zustand/react/shallow'
 import type { TagInfo } from '../../../../shared/api/contract'
 import type { TagValue } from '../../../../shared/field/values'
 import { useConsole } from '../../store/console-store'
@@ -21,18 +22,33 @@ function asSeenWithoutBackend(value: TagValue): TagValue {
   return { ...value, quality: 'stale', reason: 'console backend lost' }
 }
 
-/** The values as the screen may show them: frozen ones look stale while the backend is lost. */
-export function useShownValues(): Record<string, TagValue> {
-  const values = useConsole((state) => state.values)
+/**
+ * The values of these tags and their setpoints as the screen may show them: frozen ones look stale
+ * while the backend is lost. Only a change to one of them renders the caller again, so a value batch
+ * touches just the readings it carries rather than every panel (DESIGN.md §7).
+ */
+export function useShownValues(tags: readonly TagInfo[]): Record<string, TagValue> {
+  // The ids once, not per store update: the selector runs for every batch (up to 60 a second).
+  const tagIds = useMemo(() => tags.flatMap((tag) => [tag.id, setpointTagId(tag.id)]), [tags])
+  const picked = useConsole(
+    useShallow((state) => {
+      const shown: Record<string, TagValue> = {}
+      for (const tagId of tagIds) {
+        const value = state.values[tagId]
+        if (value) shown[tagId] = value
+      }
+      return shown
+    }),
+  )
   const live = useConsole((state) => state.link.status === 'connected')
   return useMemo(
     () =>
       live
-        ? values
+        ? picked
         : Object.fromEntries(
-            Object.entries(values).map(([tagId, value]) => [tagId, asSeenWithoutBackend(value)]),
+            Object.entries(picked).map(([tagId, value]) => [tagId, asSeenWithoutBackend(value)]),
           ),
-    [values, live],
+    [picked, live],
   )
 }
 
@@ -291,15 +307,14 @@ function TagRow({
  */
 export function TagTable({
   tags,
-  values,
   now,
   safetyValve = null,
 }: {
   tags: readonly TagInfo[]
-  values: Record<string, TagValue>
   now: number
   safetyValve?: SafetyValve | null
 }): React.JSX.Element {
+  const values = useShownValues(tags)
   return (
     <table className="tag-table">
       <thead>

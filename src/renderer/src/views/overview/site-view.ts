@@ -1,20 +1,22 @@
 import { useMemo } from 'react'
 import type { PlantInfo, TagInfo } from '../../../../shared/api/contract'
 import type { AlarmSnapshot } from '../../../../shared/alarms/model'
-import type { SourceStatus, TagValue } from '../../../../shared/field/values'
+import type { SourceStatus } from '../../../../shared/field/values'
 import type { PlantHeat } from '../../../../shared/heat/status'
 import { useConsole } from '../../store/console-store'
 import { indexAlarms, indexTags, type AlarmIndex, type TagIndex } from './overview-model'
-import { useShownValues } from './readings'
 
-/** Everything the overview, plant and unit pages read, indexed once per change of the store. */
+/**
+ * Everything the overview, plant and unit pages read but the values, indexed once per change of the
+ * store. Values are not in it: each unit picks its own (useShownValues), so a batch does not render
+ * every plant.
+ */
 export type SiteView = {
   plants: PlantInfo[]
   tags: TagIndex
   alarms: AlarmIndex
   sources: SourceStatus[]
   heat: Record<string, PlantHeat>
-  values: Record<string, TagValue>
   /** False while the backend is lost: heat status and values on screen are frozen. */
   live: boolean
 }
@@ -27,10 +29,13 @@ export function useSiteView(): SiteView {
   const sources = useConsole((state) => state.sources)
   const heat = useConsole((state) => state.heat)
   const live = useConsole((state) => state.link.status === 'connected')
-  const values = useShownValues()
   const tags = useMemo(() => indexTags(tagList), [tagList])
   const alarms = useMemo(() => indexAlarms(alarmRecord), [alarmRecord])
-  return { plants, tags, alarms, sources, heat, values, live }
+  // One object while nothing in it changes, so memoised panels and units can skip a render.
+  return useMemo(
+    () => ({ plants, tags, alarms, sources, heat, live }),
+    [plants, tags, alarms, sources, heat, live],
+  )
 }
 
 /** Shared empty lists, so a unit without alarms or tags does not get a new array each render. */

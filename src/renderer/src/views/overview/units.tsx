@@ -75,16 +75,18 @@ export function BoilerFlags({
   plant,
   unit,
   view,
+  values,
   now,
 }: {
   plant: PlantInfo
   unit: UnitInfo
   view: SiteView
+  values: Record<string, TagValue>
   now: number
 }): React.JSX.Element {
   const point = (name: string) => {
     const tag = view.tags.byId.get(pointTagId(plant.id, unit.id, name))
-    return tag ? { tag, value: view.values[tag.id] } : null
+    return tag ? { tag, value: values[tag.id] } : null
   }
   const flame = point('running')
   const auto = point('auto')
@@ -93,7 +95,7 @@ export function BoilerFlags({
   const status = boilerStatus(
     plant.id,
     unit.id,
-    (tagId) => view.values[tagId],
+    (tagId) => values[tagId],
     stability?.tag.limits ?? null,
   )
   const word = (value: TagValue | undefined, on: string, off: string): string => {
@@ -134,16 +136,18 @@ export function BoilerStateWords({
   plant,
   unit,
   view,
+  values,
 }: {
   plant: PlantInfo
   unit: UnitInfo
   view: SiteView
+  values: Record<string, TagValue>
 }): React.JSX.Element {
   const stability = view.tags.byId.get(pointTagId(plant.id, unit.id, 'combustion-stability'))
   const status = boilerStatus(
     plant.id,
     unit.id,
-    (tagId) => view.values[tagId],
+    (tagId) => values[tagId],
     stability?.limits ?? null,
   )
   return (
