@@ -9,8 +9,10 @@ import {
 } from './trend-data'
 import { paintTrend, pixelOf } from './trend-raster'
 
-// The uPlot chart of the trend page, apart from React so that the benchmark draws with exactly the
-// options and drawing code the page uses (bench/trend.bench.mjs).
+// The trend page's chart, apart from React so that the benchmark draws with exactly the options
+// and drawing code the page uses (bench/trend.bench.mjs). uPlot draws the frame (time and unit
+// axes, grid, alarm limits, cursor, drag-to-zoom); the lines and envelopes are painted into pixels
+// by trend-raster.ts on a canvas laid over the plotting area.
 
 export type TrendPlotEvents = {
   /** The operator dragged across [from, to). */
@@ -22,7 +24,7 @@ export type TrendPlotEvents = {
 }
 
 export type TrendPlot = {
-  /** Draws `data` now (synchronously: setData, scales and the canvas in one batch). */
+  /** Draws `data` now, synchronously: scales, uPlot's frame and the lines. */
   show: (data: TrendData) => void
   resize: (width: number, height: number) => void
   /** The plotting area's width in CSS pixels: how many points a history query should ask for. */
