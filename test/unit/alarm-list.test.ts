@@ -13,6 +13,7 @@ import {
   compareAlarms,
 } from '../../src/shared/alarms/list'
 import type { AlarmSnapshot, AlarmState } from '../../src/shared/alarms/model'
+import { alarmSnapshot } from '../support/alarm-snapshot'
 
 // The alarm list's order (ISA-101: highest priority first, then newest) and the banner's counts.
 
@@ -24,29 +25,7 @@ function snapshot(
   state: AlarmState,
   raisedAt: number | null,
 ): AlarmSnapshot {
-  return {
-    id,
-    tagId: id,
-    sourceId: null,
-    unit: 'p1.b1',
-    condition: 'h',
-    cause: 'high-limit',
-    priority,
-    message: id,
-    prompt: null,
-    builtIn: false,
-    tripGroup: null,
-    state,
-    active: state === 'unacknowledged' || state === 'acknowledged',
-    firstOut: false,
-    value: null,
-    threshold: null,
-    raisedAt,
-    changedAt: raisedAt,
-    acknowledged: null,
-    shelved: null,
-    outOfService: null,
-  }
+  return alarmSnapshot(id, state, { priority, raisedAt, changedAt: raisedAt })
 }
 
 describe('alarm list order', () => {

@@ -15,6 +15,7 @@ import {
   refusalText,
   unitLabel,
 } from '../../src/renderer/src/views/alarms/alarm-view'
+import { alarmSnapshot } from '../support/alarm-snapshot'
 
 // The alarm page's rules: what a page acknowledges, what may be shelved, which plant an alarm
 // belongs to, and how a value reads against its limit.
@@ -26,30 +27,15 @@ function alarm(
   state: AlarmState,
   changes: Partial<AlarmSnapshot> & { priority?: AlarmPriority } = {},
 ): AlarmSnapshot {
-  return {
-    id,
+  return alarmSnapshot(id, state, {
     tagId: `${id}.tag`,
-    sourceId: null,
     unit: 'plant-001.boiler-1',
-    condition: 'h',
-    cause: 'high-limit',
-    priority: 'high',
     message: `message of ${id}`,
-    prompt: null,
-    builtIn: false,
-    tripGroup: null,
-    state,
     active: true,
-    firstOut: false,
-    value: null,
-    threshold: null,
     raisedAt: t0,
     changedAt: t0,
-    acknowledged: null,
-    shelved: null,
-    outOfService: null,
     ...changes,
-  }
+  })
 }
 
 const tag = (id: string, sourceId: string, plantId: string | null): TagInfo => ({

@@ -11,6 +11,7 @@ import {
   tonePatterns,
   type HornState,
 } from '../../src/renderer/src/views/alarms/annunciation'
+import { alarmSnapshot } from '../support/alarm-snapshot'
 
 // What the horn does (ISA-18.2): it sounds for unacknowledged alarms, the most urgent one's tone;
 // Silence stops it without acknowledging; a new annunciation sounds again.
@@ -24,29 +25,7 @@ function alarm(
   state: AlarmState,
   raisedAt: number | null = t0,
 ): AlarmSnapshot {
-  return {
-    id,
-    tagId: id,
-    sourceId: null,
-    unit: 'p1.b1',
-    condition: 'h',
-    cause: 'high-limit',
-    priority,
-    message: id,
-    prompt: null,
-    builtIn: false,
-    tripGroup: null,
-    state,
-    active: state !== 'returned-unacknowledged' && state !== 'normal',
-    firstOut: false,
-    value: null,
-    threshold: null,
-    raisedAt,
-    changedAt: raisedAt,
-    acknowledged: null,
-    shelved: null,
-    outOfService: null,
-  }
+  return alarmSnapshot(id, state, { priority, raisedAt, changedAt: raisedAt })
 }
 
 describe('what sounds', () => {

@@ -23,6 +23,7 @@ import {
   trendTagIds,
   unitName,
 } from '../../src/renderer/src/views/overview/overview-model'
+import { alarmSnapshot } from '../support/alarm-snapshot'
 
 const reading = (
   tagId: string,
@@ -53,30 +54,16 @@ const unit = (id: string, extra: Partial<UnitInfo> = {}): UnitInfo => ({
   ...extra,
 })
 
-const alarm = (id: string, extra: Partial<AlarmSnapshot> = {}): AlarmSnapshot => ({
-  id,
-  tagId: null,
-  sourceId: null,
-  unit: null,
-  condition: 'h',
-  cause: 'high-limit',
-  priority: 'medium',
-  message: id,
-  prompt: null,
-  builtIn: false,
-  tripGroup: null,
-  state: 'unacknowledged',
-  active: true,
-  firstOut: false,
-  value: null,
-  threshold: null,
-  raisedAt: 1,
-  changedAt: 1,
-  acknowledged: null,
-  shelved: null,
-  outOfService: null,
-  ...extra,
-})
+const alarm = (id: string, extra: Partial<AlarmSnapshot> = {}): AlarmSnapshot =>
+  alarmSnapshot(id, 'unacknowledged', {
+    tagId: null,
+    unit: null,
+    priority: 'medium',
+    active: true,
+    raisedAt: 1,
+    changedAt: 1,
+    ...extra,
+  })
 
 describe('bar scales', () => {
   it('spans 0–100 for a percentage whatever its limits', () => {
