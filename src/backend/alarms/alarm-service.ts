@@ -55,8 +55,13 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
   const listeners: ((change: AlarmChange) => void)[] = []
   let lastFlood = JSON.stringify(engine.floodStatus())
 
-  /** Journals the events, then pushes the alarms they touched (and the flood, when it moved). */
-  const settle = (events: readonly AlarmEvent[]): AlarmSnapshot[] => {
+  /**
+   * Journals the events, then pushes the alarms they touched (and the flood, when it moved). The
+   * flood measures move only with an annunciation or with time, so a batch of readings that changed
+   * no alarm (most of them, at 10,000 tags) skips them; the tick passes `timePassed`.
+   */
+  const settle = (events: readonly AlarmEvent[], timePassed = false): AlarmSnapshot[] => {
+    if (events.length === 0 && !timePassed) return []
     const touched = new Set<string>()
     for (const event of events) {
       options.record(event)
@@ -89,7 +94,7 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
   const stopTick = every(
     scheduler,
     tickMs,
-    () => void settle(engine.tick(scheduler.now())),
+    () => void settle(engine.tick(scheduler.now()), true),
     (error) => logger.error('alarm tick failed', { error: String(error) }),
   )
 
