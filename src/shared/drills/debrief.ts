@@ -1,19 +1,9 @@
 import type { DebriefRow, DrillAction, DrillActionKind, HeatLoss, Severity } from './drill'
 import { heatRestorationMinutes, priorityClassNames } from '../heat/priority-class'
+import { severityDefinitions } from '../incidents/severity'
 
 // The drill debrief: what the operator did, against the GL-001 runbook's targets. Pure, so the same
 // rules judge a live drill, a replayed journal and the tests.
-
-/** Runbook "Response Time" per severity, minutes: acknowledge, and start mitigation (P0, P1 only). */
-export const responseTargetMinutes: Record<
-  Severity,
-  { acknowledge: number; mitigate: number | null }
-> = {
-  P0: { acknowledge: 5, mitigate: 10 },
-  P1: { acknowledge: 15, mitigate: 30 },
-  P2: { acknowledge: 60, mitigate: null },
-  P3: { acknowledge: 240, mitigate: null },
-}
 
 export type DebriefInput = {
   /** The severity the runbook gives the scenario. */
@@ -82,7 +72,12 @@ export function debriefDrill(input: DebriefInput): DebriefRow[] {
         null,
       )
 
-  const targets = responseTargetMinutes[severity]
+  // Every drill severity (P0–P3) has an acknowledgement target; only P0 and P1 a mitigation one.
+  const definition = severityDefinitions[severity]
+  const targets = {
+    acknowledge: definition.acknowledgeMinutes ?? 0,
+    mitigate: definition.actionMinutes,
+  }
   const rows: DebriefRow[] = []
   const acknowledged = first('acknowledged')
   rows.push(

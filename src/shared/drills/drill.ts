@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { priorityClassSchema } from '../heat/priority-class'
 import { fileProblemSchema } from '../file-problem'
+import { incidentSeveritySchema } from '../incidents/severity'
 
 // Drills (DESIGN.md §4): an operator rehearses the runbook against the simulator while the console
 // says DRILL everywhere. These are the shapes the backend reports and the renderer shows.
@@ -37,7 +38,8 @@ export const drillActionSchema = z.object({
   /** Wall-clock time, ms since the epoch. */
   at: z.number(),
   summary: z.string(),
-  severity: severitySchema.optional(),
+  /** The severity an incident was declared at (any of P0–P4, whatever the scenario's). */
+  severity: incidentSeveritySchema.optional(),
 })
 export type DrillAction = z.infer<typeof drillActionSchema>
 

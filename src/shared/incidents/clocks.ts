@@ -1,0 +1,141 @@
+import { z } from 'zod'
+import { heatRestorationMinutes, priorityClassNames } from '../heat/priority-class'
+import type { IncidentState } from './model'
+import { severityDefinitions } from './severity'
+
+// The incident's clocks: acknowledge and act within the runbook's response times, restore each
+// consumer within its critical-heat class, and send status updates at the severity's cadence. Clocks
+// are data (start, target, done), derived from the journal; the views count them down against their
+// own clock, and a restart derives the same numbers.
+
+export const clockSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  startAt: z.number(),
+  targetAt: z.number(),
+  /** When the target was met (acknowledged, mitigation started, heat back); null while it runs. */
+  doneAt: z.number().nullable(),
+})
+export type Clock = z.infer<typeof clockSchema>
+
+/** running: time left. overdue: past its target, not done. met / late: done in time or not. */
+export type ClockState = 'running' | 'overdue' | 'met' | 'late'
+
+export function clockState(clock: Clock, now: number): ClockState {
+  if (clock.doneAt !== null) return clock.doneAt <= clock.targetAt ? 'met' : 'late'
+  return now <= clock.targetAt ? 'running' : 'overdue'
+}
+
+export const updateClockSchema = z.object({
+  /** When the next update (or the first, or the resolution message) is due. */
+  dueAt: z.number(),
+  kind: z.enum(['initial', 'update', 'resolution']),
+  everyMinutes: z.number().nullable(),
+  lastSentAt: z.number().nullable(),
+})
+export type UpdateClock = z.infer<typeof updateClockSchema>
+
+export const incidentClocksSchema = z.object({
+  acknowledge: clockSchema.nullable(),
+  action: clockSchema.nullable(),
+  update: updateClockSchema.nullable(),
+  consumers: z.array(
+    clockSchema.extend({ plantId: z.string(), unitId: z.string(), priorityClass: z.string() }),
+  ),
+})
+export type IncidentClocks = z.infer<typeof incidentClocksSchema>
+
+const minutes = 60_000
+
+export function incidentClocks(incident: IncidentState): IncidentClocks {
+  const definition = severityDefinitions[incident.severity]
+  const acknowledge =
+    definition.acknowledgeMinutes === null
+      ? null
+      : {
+          id: 'acknowledge',
+          label: `Acknowledge within ${definition.acknowledgeMinutes} min (${incident.severity})`,
+          startAt: incident.detectedAt,
+          targetAt: incident.detectedAt + definition.acknowledgeMinutes * minutes,
+          doneAt: incident.acknowledgedAt,
+        }
+  const action =
+    definition.actionMinutes === null
+      ? null
+      : {
+          id: 'action',
+          label: `Start mitigation within ${definition.actionMinutes} min (${incident.severity})`,
+          startAt: incident.detectedAt,
+          targetAt: incident.detectedAt + definition.actionMinutes * minutes,
+          doneAt: incident.mitigations[0]?.at ?? null,
+        }
+  return {
+    acknowledge,
+    action,
+    update: updateClock(incident),
+    consumers: incident.consumers.map((consumer) => ({
+      id: `restore/${consumer.plantId}/${consumer.unitId}/${consumer.since}`,
+      label: `${consumer.name}: heat back within ${heatRestorationMinutes[consumer.priorityClass]} min (${priorityClassNames[consumer.priorityClass]})`,
+      startAt: consumer.since,
+      targetAt: consumer.since + heatRestorationMinutes[consumer.priorityClass] * minutes,
+      doneAt: consumer.restoredAt,
+      plantId: consumer.plantId,
+      unitId: consumer.unitId,
+      priorityClass: consumer.priorityClass,
+    })),
+  }
+}
+
+/**
+ * The first update is due at declaration, then one every `updateEveryMinutes` after the last one sent
+ * until the incident is resolved; then the resolution message is due at once, once.
+ */
+function updateClock(incident: IncidentState): UpdateClock | null {
+  const everyMinutes = severityDefinitions[incident.severity].updateEveryMinutes
+  const sent = incident.updates
+  if (incident.resolved) {
+    if (everyMinutes === null || sent.some((update) => update.kind === 'resolution')) return null
+    return {
+      dueAt: incident.resolved.at,
+      kind: 'resolution',
+      everyMinutes,
+      lastSentAt: sent.at(-1)?.at ?? null,
+    }
+  }
+  if (everyMinutes === null) return null
+  const last = sent.at(-1) ?? null
+  return last
+    ? { dueAt: last.at + everyMinutes * minutes, kind: 'update', everyMinutes, lastSentAt: last.at }
+    : { dueAt: incident.declaredAt, kind: 'initial', everyMinutes, lastSentAt: null }
+}
+
+export type TemperatureSample = { at: number; value: number }
+
+/**
+ * Minutes until a cooling supply reaches its critical temperature, from a least-squares line through
+ * recent samples (runbook "time to critical temperature"). 0 when it is already there; null when it
+ * cannot be told: too few samples, under 30 s of data, or not falling.
+ */
+export function minutesToCritical(
+  samples: readonly TemperatureSample[],
+  criticalBelow: number,
+): number | null {
+  const last = samples.at(-1)
+  if (!last) return null
+  if (last.value < criticalBelow) return 0
+  if (samples.length < 3 || last.at - samples[0]!.at < 30_000) return null
+  const n = samples.length
+  const meanT = samples.reduce((sum, sample) => sum + sample.at, 0) / n
+  const meanV = samples.reduce((sum, sample) => sum + sample.value, 0) / n
+  let covariance = 0
+  let variance = 0
+  for (const sample of samples) {
+    covariance += (sample.at - meanT) * (sample.value - meanV)
+    variance += (sample.at - meanT) ** 2
+  }
+  const slopePerMs = covariance / variance
+  if (!(slopePerMs < 0)) return null
+  // From the fitted line at the newest sample, not the newest reading, so noise does not jump it.
+  const fitted = meanV + slopePerMs * (last.at - meanT)
+  return Math.max(0, (fitted - criticalBelow) / -slopePerMs / minutes)
+}
