@@ -25,6 +25,10 @@ import { createAlarmService, type AlarmActionOutcome } from '../alarms/alarm-ser
 import { createHeatService } from '../heat/heat-service'
 import { alarmJournalInput } from '../../shared/alarms/model'
 import { tagAlarmLimits, unitOfTag } from '../../shared/alarms/definitions'
+import { consoleCode } from '../../shared/incidents/id'
+import { createIncidentService } from '../incidents/incident-service'
+import { createConditionsGatherer } from '../incidents/site-conditions'
+import { sha256Hex } from '../store/sha256'
 
 /** Until operators sign in (identity issue), every action is the console operator's. */
 const operator = 'operator'
@@ -137,6 +141,7 @@ export function createBackend(options: BackendOptions): Backend {
     type: string,
     data: Record<string, unknown>,
     actor = 'system',
+    incidentId: string | null = null,
   ): JournalEvent | null => {
     if (!journal) {
       logger.warn(`not recorded (no journal): ${type}`, data)
@@ -144,7 +149,7 @@ export function createBackend(options: BackendOptions): Backend {
     }
     let event: JournalEvent
     try {
-      event = journal.append({ type, actor, data })
+      event = journal.append({ type, actor, data, incidentId })
     } catch (error) {
       // A full disk or an I/O error mid-run: every page must say at once that recording stopped.
       logger.error(`not recorded: ${type}`, { ...data, error: describeError(error) })
@@ -269,6 +274,38 @@ export function createBackend(options: BackendOptions): Backend {
     : null
   heat?.onStatus((plants) => broadcast('heat', { plants }))
 
+  const alarmSnapshots = () => alarms?.status().alarms ?? []
+  const incidents = site
+    ? createIncidentService({
+        site,
+        consoleId: options.consoleId,
+        consoleCode: consoleCode(sha256Hex(options.consoleId)),
+        scheduler,
+        logger: logger.child('incidents'),
+        journal,
+        record: ({ type, incidentId, actor, data }) =>
+          record(type, data ?? {}, actor, incidentId ?? null),
+        conditions: createConditionsGatherer(site, {
+          valueOf: (tagId) => acquisition?.valueOf(tagId),
+          sources: () => acquisition?.sources() ?? [],
+          heat: () => heat?.status() ?? [],
+          alarms: alarmSnapshots,
+        }),
+        alarms: alarmSnapshots,
+        drill: () => ({
+          running: drills.isRunning(),
+          firstFaultAt: drills.firstFaultAt(),
+          plants: drills.state()?.simulatedPlants ?? [],
+        }),
+        drillAction: (kind, summary, severity) => drills.recordAction(kind, summary, severity),
+      })
+    : null
+  incidents?.onStatus((status) => broadcast('incidents', status))
+  const incidentService = () => {
+    if (!incidents) throw new ApiFailure('no-site', 'No site is loaded: fix the site file first')
+    return incidents
+  }
+
   const sourceById = new Map((site?.sources ?? []).map((source) => [source.id, source]))
   const writeTag = async (tagId: string, value: number | boolean): Promise<Result<void>> => {
     const source = sourceById.get(tagIndex.get(tagId)?.source ?? '')
@@ -277,11 +314,20 @@ export function createBackend(options: BackendOptions): Backend {
       drill: drills.isRunning(),
       simulatedSourceIds: options.simulator?.sourceIds ?? new Set(),
     })
+    // Every write attempt is on the record (the incident timeline shows it), refused ones too.
+    const recordWrite = (message: string | null): void =>
+      void record(
+        'control.written',
+        { tagId, value, ok: message === null, message, drill: drills.isRunning() },
+        operator,
+      )
     if (!allowed.ok) {
       logger.warn('write refused', { tagId, reason: allowed.error.message })
+      recordWrite(allowed.error.message)
       return fail(allowed.error.code, `${tagId} was not written: ${allowed.error.message}`)
     }
     const written = await acquisition.write(tagId, value)
+    recordWrite(written.ok ? null : written.error.message)
     // A write in a drill is the operator acting on the situation: the debrief's mitigation.
     if (written.ok) drills.recordAction('mitigation', `${tagId} set to ${String(value)}`)
     return written
@@ -412,6 +458,51 @@ export function createBackend(options: BackendOptions): Backend {
         alarmService().setOutOfService(alarmId, operator, reason),
       returnAlarmToService: ({ alarmId }) => alarmService().returnToService(alarmId, operator),
       getHeatStatus: () => ({ plants: heat?.status() ?? [] }),
+      getIncidents: () => incidentService().status(),
+      declareIncident: ({ suggestionId, overrideReason, startedAt, ...request }) => ({
+        incident: incidentService().declare(
+          { ...request, suggestionId, overrideReason, startedAt },
+          operator,
+        ),
+      }),
+      changeIncidentSeverity: ({ incidentId, severity, reason }) => ({
+        incident: incidentService().changeSeverity(incidentId, severity, reason, operator),
+      }),
+      assignIncidentRoles: ({ incidentId, roles }) => ({
+        incident: incidentService().assignRoles(incidentId, roles, operator),
+      }),
+      setIncidentPlants: ({ incidentId, plants }) => ({
+        incident: incidentService().setPlants(incidentId, plants, operator),
+      }),
+      startIncidentMitigation: ({ incidentId, summary }) => ({
+        incident: incidentService().startMitigation(incidentId, summary, operator),
+      }),
+      recordIncidentCall: ({ incidentId, ...call }) => ({
+        incident: incidentService().recordCall(incidentId, call, operator),
+      }),
+      tickIncidentItem: ({ incidentId, ...item }) => ({
+        incident: incidentService().tick(incidentId, item, operator),
+      }),
+      draftIncidentUpdate: ({ incidentId, kind }) => ({
+        text: incidentService().draftUpdate(incidentId, kind),
+      }),
+      sendIncidentUpdate: ({ incidentId, kind, text }) => ({
+        incident: incidentService().sendUpdate(incidentId, kind, text, operator),
+      }),
+      addIncidentNote: ({ incidentId, text }) => ({
+        incident: incidentService().addNote(incidentId, text, operator),
+      }),
+      resolveIncident: ({ incidentId, summary, openCriteriaReason }) => ({
+        incident: incidentService().resolve(incidentId, { summary, openCriteriaReason }, operator),
+      }),
+      getIncidentReview: ({ incidentId }) => incidentService().review(incidentId),
+      saveIncidentReview: ({ incidentId, review }) => ({
+        incident: incidentService().saveReview(incidentId, review, operator),
+      }),
+      dismissIncidentSuggestion: ({ suggestionId, reason }) => ({
+        dismissed: incidentService().dismissSuggestion(suggestionId, reason, operator),
+      }),
+      getIncidentTimeline: ({ incidentId }) => incidentService().timeline(incidentId),
     },
     logger.child('api'),
   )
@@ -435,6 +526,7 @@ export function createBackend(options: BackendOptions): Backend {
       drills.dispose()
       alarms?.dispose()
       heat?.dispose()
+      incidents?.dispose()
       peers.clear()
       batcher.dispose()
       await acquisition?.dispose()

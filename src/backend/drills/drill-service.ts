@@ -6,9 +6,9 @@ import type {
   DrillState,
   HeatLoss,
   ScenarioSummary,
-  Severity,
 } from '../../shared/drills/drill'
 import type { FileProblem } from '../../shared/file-problem'
+import type { IncidentSeverity } from '../../shared/incidents/severity'
 import { fail, ok, type Result } from '../../shared/result'
 import { every, type Cancel, type Scheduler } from '../../shared/scheduler'
 import type { LivePlant } from '../../sim/live-plant'
@@ -52,10 +52,12 @@ export type DrillService = {
   /** The running drill, or the last one (with its debrief); null before the first. */
   state: () => DrillState | null
   isRunning: () => boolean
+  /** When the running drill's first fault struck (wall clock); null when none has, or no drill runs. */
+  firstFaultAt: () => number | null
   start: (scenarioId: string, startedBy: string) => Result<DrillState>
   stop: () => Result<DrillState>
   /** Other services report what the operator did; ignored when no drill runs. */
-  recordAction: (kind: DrillActionKind, summary: string, severity?: Severity) => void
+  recordAction: (kind: DrillActionKind, summary: string, severity?: IncidentSeverity) => void
   onChange: (listener: (state: DrillState) => void) => void
   dispose: () => void
 }
@@ -164,6 +166,13 @@ export function createDrillService(options: DrillServiceOptions): DrillService {
     else publish(drill.state)
   }
 
+  /** Wall-clock time of the drill's first fault that struck; null before it has. */
+  const firstFaultAt = (state: DrillState): number | null => {
+    const firstFault = state.log.find((entry) => entry.action === 'fault' && !entry.error)
+    const speed = simulator?.plant.speed ?? 1
+    return firstFault ? state.startedAt + (firstFault.atSeconds * 1000) / speed : null
+  }
+
   const finish = (status: 'finished' | 'stopped', now: number): DrillState => {
     const drill = running
     if (!drill) throw new Error('no drill is running')
@@ -171,13 +180,9 @@ export function createDrillService(options: DrillServiceOptions): DrillService {
     drill.stopTicking()
     // Only our own scenario: if something else replaced it on the plant, it is not ours to stop.
     if (simulator?.plant.scenario() === drill.runner) simulator.plant.stopScenario()
-    const firstFault = drill.state.log.find((entry) => entry.action === 'fault' && !entry.error)
-    const speed = simulator?.plant.speed ?? 1
     const debrief = debriefDrill({
       severity: drill.state.scenario.severity,
-      firstFaultAt: firstFault
-        ? drill.state.startedAt + (firstFault.atSeconds * 1000) / speed
-        : null,
+      firstFaultAt: firstFaultAt(drill.state),
       endedAt: now,
       actions: drill.state.actions,
       heatLosses: drill.state.heatLosses,
@@ -203,6 +208,7 @@ export function createDrillService(options: DrillServiceOptions): DrillService {
     }),
     state: () => running?.state ?? last,
     isRunning: () => running !== null,
+    firstFaultAt: () => (running ? firstFaultAt(running.state) : null),
     start: (scenarioId, startedBy) => {
       if (!simulator) return fail('no-simulator', options.unavailableReason)
       if (running) {

@@ -34,6 +34,10 @@ export type Journal = {
   /** Events with fromSeq ≤ seq ≤ toSeq, in seq order. */
   range: (fromSeq: number, toSeq: number) => JournalEvent[]
   byIncident: (incidentId: string) => JournalEvent[]
+  /** Events whose type starts with `prefix` (`incident.`), in seq order. */
+  byTypePrefix: (prefix: string) => JournalEvent[]
+  /** Events with from ≤ ts ≤ to (ms since the epoch), in seq order, at most `limit`. */
+  between: (from: number, to: number, limit: number) => JournalEvent[]
   /** The oldest events the central system does not have yet, in seq order (DESIGN.md §3.5). */
   pendingOutbox: (limit: number) => JournalEvent[]
   /** Marks events as held by the central system; returns how many were pending until now. */
@@ -100,6 +104,13 @@ export function createJournal(db: BetterSqlite3.Database, options: JournalOption
   const selectIncident = db.prepare<[string], JournalRow>(
     `SELECT ${journalColumns} FROM journal WHERE incident_id = ? ORDER BY seq`,
   )
+  // A prefix as a range on the type index: 'incident.' ≤ type < 'incident/' ('/' follows '.').
+  const selectTypeRange = db.prepare<[string, string], JournalRow>(
+    `SELECT ${journalColumns} FROM journal WHERE type >= ? AND type < ? ORDER BY seq`,
+  )
+  const selectBetween = db.prepare<[string, string, number], JournalRow>(
+    `SELECT ${journalColumns} FROM journal WHERE ts BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
+  )
   const selectPending = db.prepare<[number], JournalRow>(
     `SELECT ${journalColumns} FROM outbox JOIN journal USING (seq)
      WHERE outbox.synced_at IS NULL ORDER BY seq LIMIT ?`,
@@ -165,6 +176,15 @@ export function createJournal(db: BetterSqlite3.Database, options: JournalOption
     },
     range: (fromSeq, toSeq) => selectRange.all(fromSeq, toSeq).map(eventFromRow),
     byIncident: (incidentId) => selectIncident.all(incidentId).map(eventFromRow),
+    byTypePrefix: (prefix) => {
+      const end =
+        prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
+      return selectTypeRange.all(prefix, end).map(eventFromRow)
+    },
+    between: (from, to, limit) =>
+      selectBetween
+        .all(new Date(from).toISOString(), new Date(to).toISOString(), limit)
+        .map(eventFromRow),
     pendingOutbox: (limit) => selectPending.all(limit).map(eventFromRow),
     markSynced: (eventIds) => markInTransaction.immediate(eventIds),
   }

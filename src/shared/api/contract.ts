@@ -13,6 +13,15 @@ import { historyQueryResultSchema, historyQuerySchema } from '../history/series'
 import { alarmSnapshotSchema, floodStatusSchema } from '../alarms/model'
 import { plantHeatSchema } from '../heat/status'
 import { priorityClassSchema } from '../heat/priority-class'
+import { incidentSeveritySchema } from '../incidents/severity'
+import {
+  callOutcomeSchema,
+  incidentIdSchema,
+  incidentReviewSchema,
+  incidentRolesSchema,
+  updateKindSchema,
+} from '../incidents/model'
+import { incidentsStatusSchema, incidentViewSchema } from '../incidents/view'
 
 // The one contract between renderer and backend (DESIGN.md §3.1). Each request channel has a request
 // and a response schema; each push stream has an event schema. Transports (MessagePort in Electron,
@@ -105,6 +114,14 @@ const alarmIdSchema = z.string().min(1).max(500)
 const reasonSchema = z.string().trim().min(1, 'say why').max(2000)
 
 /** What one acknowledgement, shelve or comment did; refusals name the alarm and why. */
+/** Free text an operator writes into the record: a note, an update, a summary. */
+const recordTextSchema = z.string().trim().min(1, 'write something').max(20_000)
+const plantIdsSchema = z
+  .array(z.string().min(1).max(200))
+  .min(1, 'name at least one plant')
+  .max(100)
+const incidentResponse = z.object({ incident: incidentViewSchema })
+
 const alarmActionResponse = z.object({
   changed: z.array(alarmSnapshotSchema),
   refused: z.array(z.object({ alarmId: z.string(), message: z.string() })),
@@ -235,6 +252,114 @@ export const requests = {
   },
   /** Each plant's heat status, for the plants whose site file states rules. */
   getHeatStatus: { request: empty, response: z.object({ plants: z.array(plantHeatSchema) }) },
+  /** Every incident with its clocks, escalation and checklists; suggestions; metrics. */
+  getIncidents: { request: empty, response: incidentsStatusSchema },
+  /**
+   * Declares an incident, by hand or from a suggestion. Declaring at another severity than the
+   * suggestion's is an override and needs its reason.
+   */
+  declareIncident: {
+    request: z.strictObject({
+      severity: incidentSeveritySchema,
+      title: z.string().trim().min(1, 'give the incident a title').max(300),
+      plants: plantIdsSchema,
+      roles: incidentRolesSchema,
+      suggestionId: z.string().min(1).max(500).optional(),
+      overrideReason: z.string().trim().min(1).max(2000).optional(),
+      /** When the trouble began, if the operator knows it better than the console (ms). */
+      startedAt: z.number().int().positive().optional(),
+    }),
+    response: incidentResponse,
+  },
+  changeIncidentSeverity: {
+    request: z.strictObject({
+      incidentId: incidentIdSchema,
+      severity: incidentSeveritySchema,
+      reason: reasonSchema,
+    }),
+    response: incidentResponse,
+  },
+  assignIncidentRoles: {
+    request: z.strictObject({ incidentId: incidentIdSchema, roles: incidentRolesSchema }),
+    response: incidentResponse,
+  },
+  setIncidentPlants: {
+    request: z.strictObject({ incidentId: incidentIdSchema, plants: plantIdsSchema }),
+    response: incidentResponse,
+  },
+  /** The first step to restore heat has begun (the runbook's action target). */
+  startIncidentMitigation: {
+    request: z.strictObject({ incidentId: incidentIdSchema, summary: reasonSchema }),
+    response: incidentResponse,
+  },
+  /** A call to someone on the escalation list, and how it went. */
+  recordIncidentCall: {
+    request: z.strictObject({
+      incidentId: incidentIdSchema,
+      levelId: z.string().min(1).max(200),
+      contact: z.string().trim().min(1).max(200),
+      outcome: callOutcomeSchema,
+      note: z.string().max(2000).default(''),
+    }),
+    response: incidentResponse,
+  },
+  /** Ticks (or unticks) a checklist item the operator answers. */
+  tickIncidentItem: {
+    request: z.strictObject({
+      incidentId: incidentIdSchema,
+      checklistId: z.string().min(1).max(100),
+      itemId: z.string().min(1).max(100),
+      done: z.boolean(),
+      note: z.string().max(2000).default(''),
+    }),
+    response: incidentResponse,
+  },
+  /** A status update filled from live data, for the communications lead to edit. */
+  draftIncidentUpdate: {
+    request: z.strictObject({ incidentId: incidentIdSchema, kind: updateKindSchema }),
+    response: z.object({ text: z.string() }),
+  },
+  /** An update as it went out (copied to the clipboard), kept in the timeline. */
+  sendIncidentUpdate: {
+    request: z.strictObject({
+      incidentId: incidentIdSchema,
+      kind: updateKindSchema,
+      text: recordTextSchema,
+    }),
+    response: incidentResponse,
+  },
+  addIncidentNote: {
+    request: z.strictObject({ incidentId: incidentIdSchema, text: recordTextSchema }),
+    response: incidentResponse,
+  },
+  /** Resolves with the exit criteria as judged now; unmet criteria need a reason. */
+  resolveIncident: {
+    request: z.strictObject({
+      incidentId: incidentIdSchema,
+      summary: recordTextSchema,
+      openCriteriaReason: z.string().trim().min(1).max(2000).optional(),
+    }),
+    response: incidentResponse,
+  },
+  /** The post-incident review: the saved one, or a draft filled from the record. */
+  getIncidentReview: {
+    request: z.strictObject({ incidentId: incidentIdSchema }),
+    response: z.object({ review: incidentReviewSchema, saved: z.boolean() }),
+  },
+  saveIncidentReview: {
+    request: z.strictObject({ incidentId: incidentIdSchema, review: incidentReviewSchema }),
+    response: incidentResponse,
+  },
+  /** Sets a suggestion aside, with why; it comes back if the condition clears and returns. */
+  dismissIncidentSuggestion: {
+    request: z.strictObject({ suggestionId: z.string().min(1).max(500), reason: reasonSchema }),
+    response: z.object({ dismissed: z.boolean() }),
+  },
+  /** The journal events of an incident's window: its own, and the site's alarms, heat and links. */
+  getIncidentTimeline: {
+    request: z.strictObject({ incidentId: incidentIdSchema }),
+    response: z.object({ events: z.array(journalEventSchema), truncated: z.boolean() }),
+  },
 } as const
 
 export const events = {
@@ -255,6 +380,8 @@ export const events = {
   alarms: z.object({ changed: z.array(alarmSnapshotSchema), flood: floodStatusSchema }),
   /** Heat status of every plant with rules, when any plant's status or figures change. */
   heat: z.object({ plants: z.array(plantHeatSchema) }),
+  /** Incidents, suggestions and metrics, when anything in them changes (at most once a second). */
+  incidents: incidentsStatusSchema,
 } as const
 
 export type RequestChannel = keyof typeof requests

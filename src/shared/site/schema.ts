@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { escalationPlanSchema } from '../incidents/escalation'
 import {
   alarmReferenceProblems,
   alarmSettingsSchema,
@@ -202,6 +203,18 @@ const unitSchema = z.strictObject({
   priorityClass: priorityClassSchema.optional(),
   /** A consumer's supply temperature thresholds, for its plant's heat status. */
   supply: consumerSupplySchema.optional(),
+  /**
+   * A consumer's distribution valve and its optimal opening: the reference the P2 "distribution
+   * more than 20 % from optimal" suggestion compares with, until a last-known-good snapshot replaces it.
+   */
+  distribution: z
+    .strictObject({
+      /** Defaults to `<plant>.<unit>.valve`. */
+      tag: id.optional(),
+      /** % of travel. */
+      target: z.number().gt(0).max(100),
+    })
+    .optional(),
 })
 
 const plantSchema = z.strictObject({
@@ -245,6 +258,8 @@ export const siteSchema = z
     tagLists: z.array(z.string().min(1)).default([]),
     /** Site-wide alarm rules: shelving limit, flood threshold, built-in alarm settings. */
     alarmSettings: alarmSettingsSchema.default(defaultAlarmSettings),
+    /** Who incidents escalate to, how to reach them, and when each severity must (GL-001). */
+    escalation: escalationPlanSchema.default({ levels: [], triggers: [] }),
   })
   .superRefine((site, ctx) => {
     const sourceById = new Map(site.sources.map((source) => [source.id, source]))
@@ -311,6 +326,14 @@ export const siteSchema = z
             code: 'custom',
             path: [...path, 'priorityClass'],
             message: 'a consumer with supply thresholds needs its priorityClass',
+          })
+        }
+        const valveTag = unit.distribution?.tag ?? `${plant.id}.${unit.id}.valve`
+        if (unit.distribution && !seen.has(valveTag)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'distribution', 'tag'],
+            message: `no tag with id "${valveTag}"`,
           })
         }
         const supplyTag = unit.supply?.tag ?? `${plant.id}.${unit.id}.supply-temperature`

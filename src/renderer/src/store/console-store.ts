@@ -7,6 +7,7 @@ import type { SourceStatus, TagValue } from '../../../shared/field/values'
 import type { DrillState } from '../../../shared/drills/drill'
 import type { JournalEvent } from '../../../shared/journal/event'
 import type { SyncStatus } from '../../../shared/sync/status'
+import type { IncidentsStatus, IncidentView } from '../../../shared/incidents/view'
 
 export type ConsoleState = {
   link: LinkState
@@ -29,6 +30,8 @@ export type ConsoleState = {
   flood: FloodStatus | null
   /** Heat status per plant with rules, by plant id. */
   heat: Record<string, PlantHeat>
+  /** Incidents, severity suggestions and metrics; null until the backend has said (or no site). */
+  incidents: IncidentsStatus | null
   /** The last request that failed, shown to the operator rather than swallowed. */
   loadError: string | null
 }
@@ -47,6 +50,7 @@ export const useConsole = create<ConsoleState>(() => ({
   alarms: {},
   flood: null,
   heat: {},
+  incidents: null,
   loadError: null,
 }))
 
@@ -106,16 +110,18 @@ async function loadEverything(api: PilotLightApi): Promise<void> {
   })
   // Not every backend keeps a disk budget (tests build bare ones): its absence is not an error.
   // Nor alarms and heat status without a site: the site problems already say why.
-  const [storage, alarms, heat] = await Promise.all([
+  const [storage, alarms, heat, incidents] = await Promise.all([
     api.getStorage({}),
     api.getAlarms({}),
     api.getHeatStatus({}),
+    api.getIncidents({}),
   ])
   useConsole.setState({
     storage: storage.ok ? storage.value : null,
     alarms: alarms.ok ? byId(alarms.value.alarms) : {},
     flood: alarms.ok ? alarms.value.flood : null,
     heat: heat.ok ? byPlant(heat.value.plants) : {},
+    incidents: incidents.ok ? incidents.value : null,
   })
 }
 
@@ -132,6 +138,20 @@ export function applyAlarmChanges(changed: AlarmSnapshot[], flood?: FloodStatus)
   }))
 }
 
+/**
+ * Puts one incident as an action answered it into the store, so the operator sees the change at once
+ * rather than at the next push (which carries the same view).
+ */
+export function applyIncidentView(view: IncidentView): void {
+  useConsole.setState((state) => {
+    if (!state.incidents) return state
+    const others = state.incidents.incidents.filter(
+      (known) => known.incident.id !== view.incident.id,
+    )
+    return { incidents: { ...state.incidents, incidents: [view, ...others] } }
+  })
+}
+
 /** Wires the client to the store: live pushes, and a full reload each time the link comes back. */
 export function bindConsole(api: PilotLightApi): () => void {
   const unsubscribe = [
@@ -145,6 +165,7 @@ export function bindConsole(api: PilotLightApi): () => void {
     ),
     api.onEvent('alarms', ({ changed, flood }) => applyAlarmChanges(changed, flood)),
     api.onEvent('heat', ({ plants }) => useConsole.setState({ heat: byPlant(plants) })),
+    api.onEvent('incidents', (incidents) => useConsole.setState({ incidents })),
     api.onEvent('journal', ({ events }) =>
       useConsole.setState((state) => ({ journal: mergeJournal(events, state.journal) })),
     ),
