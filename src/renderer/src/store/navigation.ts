@@ -7,6 +7,7 @@ import { create } from 'zustand'
 export const pageIds = [
   'overview',
   'alarms',
+  'incidents',
   'trends',
   'connections',
   'journal',
@@ -22,6 +23,8 @@ export type Navigation = {
   unitId: string | null
   /** The tags the trend page draws. */
   trendTagIds: string[]
+  /** The incident whose workspace the incidents page shows; null for the list of incidents. */
+  incidentId: string | null
 }
 
 export const useNavigation = create<Navigation>(() => ({
@@ -29,6 +32,7 @@ export const useNavigation = create<Navigation>(() => ({
   plantId: null,
   unitId: null,
   trendTagIds: [],
+  incidentId: null,
 }))
 
 export const openPage = (page: PageId): void => useNavigation.setState({ page })
@@ -36,6 +40,10 @@ export const openPage = (page: PageId): void => useNavigation.setState({ page })
 /** The overview at plant level, or unit level when a unit is given; null plant = every plant. */
 export const openPlant = (plantId: string | null, unitId: string | null = null): void =>
   useNavigation.setState({ page: 'overview', plantId, unitId: plantId ? unitId : null })
+
+/** The incidents page: one incident's workspace, or the list of every incident when null. */
+export const openIncident = (incidentId: string | null): void =>
+  useNavigation.setState({ page: 'incidents', incidentId })
 
 /** The trend page drawing these tags (the trend keeps at most maxTrendTags). */
 export const openTrend = (tagIds: readonly string[]): void =>

@@ -3,6 +3,8 @@ import { AlarmSummaryBar } from './alarms/AlarmSummaryBar'
 import { Alarms } from './alarms/Alarms'
 import { Connections } from './connections/Connections'
 import { Drills } from './drills/Drills'
+import { IncidentNotice } from './incidents/IncidentNotice'
+import { Incidents } from './incidents/Incidents'
 import { Journal } from './journal/Journal'
 import { HeatStrip } from './overview/HeatStrip'
 import { Overview } from './overview/Overview'
@@ -20,6 +22,7 @@ import {
 const pages: { id: PageId; title: string }[] = [
   { id: 'overview', title: 'Overview' },
   { id: 'alarms', title: 'Alarms' },
+  { id: 'incidents', title: 'Incidents' },
   { id: 'trends', title: 'Trends' },
   { id: 'connections', title: 'Connections' },
   { id: 'journal', title: 'Journal' },
@@ -38,6 +41,7 @@ export function App(): React.JSX.Element {
       <StorageNotice />
       <DrillNotice />
       <HeatStrip />
+      <IncidentNotice />
       <LinkLostNotice />
       <nav className="pages" aria-label="Pages">
         {pages.map(({ id, title }) => (
@@ -56,6 +60,7 @@ export function App(): React.JSX.Element {
       <SiteProblems />
       {page === 'overview' && <Overview />}
       {page === 'alarms' && <Alarms />}
+      {page === 'incidents' && <Incidents />}
       {page === 'trends' && <Trends />}
       {page === 'connections' && <Connections />}
       {page === 'journal' && <Journal />}
