@@ -434,10 +434,26 @@ describe('checklists, resolution and review', () => {
       .items.find((candidate) => candidate.id === ticked.id)!
     expect(item).toMatchObject({ done: true, tick: { done: true, note: 'boiler 3 on standby' } })
 
-    // Judged items were journalled with their evidence as the incident opened.
-    expect(
-      harness.journal.byIncident(id).some((event) => event.type === 'incident.check-evaluated'),
-    ).toBe(true)
+    // A live item is journalled when its judgement flips, with the evidence, not before.
+    const evaluated = () =>
+      harness.journal
+        .byIncident(id)
+        .filter((event) => event.type === 'incident.check-evaluated')
+        .map((event) => event.data)
+    expect(evaluated()).toEqual([])
+    harness.setConditions(withHeat(siteConditions(), { 'plant-001': 'lost' }))
+    await harness.scheduler.advance(1_000)
+    expect(evaluated()).toContainEqual(
+      expect.objectContaining({
+        checklistId: 'heat-restoration',
+        itemId: 'plants-heat-normal',
+        state: 'not-met',
+        evidence: expect.stringContaining('Plant 001 lost') as string,
+      }),
+    )
+    const flips = evaluated().length
+    await harness.scheduler.advance(5_000)
+    expect(evaluated()).toHaveLength(flips)
 
     expect(failure(() => harness.service.saveReview(id, emptyReview, 'operator')).code).toBe(
       'incident-open',
@@ -455,6 +471,11 @@ describe('checklists, resolution and review', () => {
       openCriteriaReason: 'operators confirmed on the radio',
     })
     expect(resolved.incident.resolved?.exitCriteria.length).toBeGreaterThan(0)
+    // On resolution every live item's final judgement is on the record, for the frozen checklists.
+    const judgedItems = resolved.checklists.flatMap((list) =>
+      list.items.filter((item) => item.judged),
+    )
+    expect(Object.keys(resolved.incident.evaluations)).toHaveLength(judgedItems.length)
     // Operational changes stop; the record (notes, review) stays open.
     expect(failure(() => harness.service.changeSeverity(id, 'P0', 'x', 'operator')).code).toBe(
       'incident-resolved',

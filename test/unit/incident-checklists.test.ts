@@ -92,7 +92,11 @@ const call = (levelId: string, outcome: 'reached' | 'no-answer', at: number) =>
   )
 
 const tick = (checklistId: ChecklistId, itemId: string, done: boolean, at: number) =>
-  incidentEvent('incident.check-ticked', { checklistId, itemId, done, note: `note ${at}` }, at)
+  incidentEvent(
+    'incident.check-ticked',
+    { checklistId, itemId, label: itemId, done, note: `note ${at}` },
+    at,
+  )
 
 type Consumer = SiteConditions['consumers'][number]
 const withConsumers = (

@@ -362,7 +362,7 @@ describe('a restart mid-incident restores every clock and escalation step', () =
     short('hospital-hvac', 'life-safety', at(5)),
     incidentEvent(
       'incident.check-ticked',
-      { checklistId: 'p1', itemId: 'isolate', done: true, note: '' },
+      { checklistId: 'p1', itemId: 'isolate', label: 'Isolate', done: true, note: '' },
       at(6),
     ),
     declaration({ severity: 'P3', title: 'Other', detectedAt: at(6) }, at(7), otherId),

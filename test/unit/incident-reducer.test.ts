@@ -217,7 +217,11 @@ describe('applyIncidentEvent: each event type', () => {
 
   it('check-ticked: the latest tick or untick of an item wins, items kept apart', () => {
     const tick = (itemId: string, done: boolean, at: number, note = '') =>
-      incidentEvent('incident.check-ticked', { checklistId: 'p0', itemId, done, note }, at)
+      incidentEvent(
+        'incident.check-ticked',
+        { checklistId: 'p0', itemId, label: itemId, done, note },
+        at,
+      )
     const state = apply(
       declared(),
       tick('isolate', true, t0 + 3 * minute, 'done by B'),
@@ -234,7 +238,13 @@ describe('applyIncidentEvent: each event type', () => {
     const evaluate = (state: 'met' | 'not-met' | 'unknown', at: number) =>
       incidentEvent(
         'incident.check-evaluated',
-        { checklistId: 'exit', itemId: 'heat-back', state, evidence: `at ${at}` },
+        {
+          checklistId: 'exit',
+          itemId: 'heat-back',
+          label: 'Heat back',
+          state,
+          evidence: `at ${at}`,
+        },
         at,
       )
     const state = apply(declared(), evaluate('not-met', t0), evaluate('met', t0 + minute))
@@ -252,7 +262,7 @@ describe('applyIncidentEvent: each event type', () => {
       hvacShort(t0 + minute),
       incidentEvent(
         'incident.check-ticked',
-        { checklistId: 'a', itemId: 'b', done: true, note: '' },
+        { checklistId: 'a', itemId: 'b', label: 'B', done: true, note: '' },
         t0,
       ),
     )

@@ -92,17 +92,27 @@ describe('timelineEntry: incident events', () => {
     const ticked = timelineEntry(
       incidentEvent(
         'incident.check-ticked',
-        { checklistId: 'heat-restoration', itemId: 'isolate', done: true, note: '' },
+        {
+          checklistId: 'heat-restoration',
+          itemId: 'isolate',
+          label: 'Isolate the faulty boiler',
+          done: true,
+          note: '',
+        },
         t0,
       ),
     )
-    expect(ticked).toMatchObject({ category: 'checklist', text: 'Heat restoration: isolate done' })
+    expect(ticked).toMatchObject({
+      category: 'checklist',
+      text: 'Heat restoration: Isolate the faulty boiler done',
+    })
     const judged = timelineEntry(
       incidentEvent(
         'incident.check-evaluated',
         {
           checklistId: 'exit-criteria',
           itemId: 'all-plants-normal',
+          label: 'All plants heat normal',
           state: 'not-met',
           evidence: '2 of 3 plants normal',
         },
@@ -111,7 +121,7 @@ describe('timelineEntry: incident events', () => {
     )
     expect(judged).toMatchObject({
       category: 'checklist',
-      text: 'Exit criteria: all-plants-normal judged not-met — 2 of 3 plants normal',
+      text: 'Exit criteria: All plants heat normal: now not met — 2 of 3 plants normal',
     })
   })
 

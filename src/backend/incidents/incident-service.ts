@@ -1,6 +1,10 @@
 import type { AlarmSnapshot } from '../../shared/alarms/model'
 import type { DrillActionKind } from '../../shared/drills/drill'
-import { evaluateChecklists, type EvaluatedChecklist } from '../../shared/incidents/checklists'
+import {
+  evaluateChecklists,
+  type EvaluatedChecklist,
+  type EvaluatedItem,
+} from '../../shared/incidents/checklists'
 import { incidentClocks } from '../../shared/incidents/clocks'
 import type { SiteConditions } from '../../shared/incidents/conditions'
 import { draftStatusUpdate } from '../../shared/incidents/drafts'
@@ -124,6 +128,8 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
   const plantNames = new Map(site.plants.map((plant) => [plant.id, plant.name]))
   const incidents = new Map<string, IncidentState>()
   const suggestions = new Map<string, Suggestion>()
+  /** Per incident, each live item's judgement when last looked at (see recordJudgements). */
+  const judged = new Map<string, Map<string, EvaluatedItem['state']>>()
   const listeners = new Set<(status: IncidentsStatus) => void>()
   let conditions: SiteConditions = options.conditions.gather(scheduler.now())
 
@@ -142,6 +148,14 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
         error: error instanceof IncidentEventError ? error.message : String(error),
       })
     }
+  }
+
+  // After a restart, what was last journalled is what the flips are judged against.
+  for (const incident of incidents.values()) {
+    judged.set(
+      incident.id,
+      new Map(Object.entries(incident.evaluations).map(([key, kept]) => [key, kept.state])),
+    )
   }
 
   function restoreSuggestion(event: JournalEvent): void {
@@ -356,20 +370,38 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
     }
   }
 
-  /** Journals judged checklist items whose state changed since last recorded. */
-  const recordJudgements = (incident: IncidentState, now: number): IncidentState => {
+  /**
+   * The judgement each live item had when last looked at, per incident. An item is journalled when
+   * its judgement flips ("all plants normal: met at 10:32"), not when the incident opens, so the
+   * timeline tells what changed rather than repeating the checklist. Seeded from the journal after a
+   * restart, otherwise from the first look.
+   */
+  const recordJudgements = (
+    incident: IncidentState,
+    now: number,
+    which: 'flips' | 'final',
+  ): IncidentState => {
     let state = incident
+    const seen = judged.get(incident.id)
+    const current = new Map<string, EvaluatedItem['state']>()
     for (const list of liveChecklists(incident, now)) {
       for (const item of list.items) {
         if (!item.judged || item.state === null) continue
-        const kept = state.evaluations[checkKey(list.id, item.id)]
-        if (kept?.state === item.state) continue
+        const key = checkKey(list.id, item.id)
+        current.set(key, item.state)
+        // At resolution the record must hold every final judgement; in between, only the flips.
+        const changed =
+          which === 'final'
+            ? state.evaluations[key]?.state !== item.state
+            : (seen?.get(key) ?? item.state) !== item.state
+        if (!changed) continue
         state = append(
           state.id,
           'incident.check-evaluated',
           {
             checklistId: list.id,
             itemId: item.id,
+            label: item.label,
             state: item.state,
             evidence: item.evidence ?? '',
           },
@@ -377,11 +409,12 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
         )
       }
     }
+    judged.set(incident.id, current)
     return state
   }
 
   const followLive = (incident: IncidentState, now: number): void => {
-    recordJudgements(followConsumers(incident, now), now)
+    recordJudgements(followConsumers(incident, now), now, 'flips')
   }
 
   const tick = (): void => {
@@ -584,7 +617,7 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
           `"${known.label}" is judged from live data (${known.evidence ?? 'no evidence yet'}); it cannot be ticked`,
         )
       }
-      append(id, 'incident.check-ticked', item, actor)
+      append(id, 'incident.check-ticked', { ...item, label: known.label }, actor)
       return after(viewOf(incidentOf(id)))
     },
 
@@ -633,7 +666,7 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
         )
       }
       // The record keeps the final judgement of every live item, for the review.
-      recordJudgements(incident, now)
+      recordJudgements(incident, now, 'final')
       append(
         id,
         'incident.resolved',

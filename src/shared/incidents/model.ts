@@ -139,6 +139,8 @@ export const incidentEventData = {
   'incident.check-ticked': z.strictObject({
     checklistId: z.string(),
     itemId: z.string(),
+    /** The item's words as the operator saw them, so the record reads without the checklist. */
+    label: z.string(),
     done: z.boolean(),
     note: z.string(),
   }),
@@ -146,6 +148,7 @@ export const incidentEventData = {
   'incident.check-evaluated': z.strictObject({
     checklistId: z.string(),
     itemId: z.string(),
+    label: z.string(),
     state: checkStateSchema,
     evidence: z.string(),
   }),

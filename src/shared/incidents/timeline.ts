@@ -8,9 +8,17 @@ import {
   incidentEventData,
   incidentRoleNames,
   suggestionEventData,
+  type CheckState,
   type IncidentRoles,
 } from './model'
 import { compareSeverity } from './severity'
+
+/** A live item's judgement as the operator reads it. */
+const judgementWords: Record<CheckState, string> = {
+  met: 'now met',
+  'not-met': 'now not met',
+  unknown: 'cannot be judged now',
+}
 
 // One ordered story of an incident: alarms, heat status, connection changes, control writes,
 // checklist ticks, calls, status updates and notes, from the journal events of the incident's window.
@@ -280,7 +288,7 @@ const wordings: Record<string, Wording> = {
     incidentEventData['incident.check-ticked'],
     (data) =>
       withDetail(
-        `${readable(data.checklistId)}: ${data.itemId} ${data.done ? 'done' : 'no longer done'}`,
+        `${readable(data.checklistId)}: ${data.label} ${data.done ? 'done' : 'no longer done'}`,
         data.note,
       ),
   ),
@@ -290,7 +298,7 @@ const wordings: Record<string, Wording> = {
     incidentEventData['incident.check-evaluated'],
     (data) =>
       withDetail(
-        `${readable(data.checklistId)}: ${data.itemId} judged ${data.state}`,
+        `${readable(data.checklistId)}: ${data.label}: ${judgementWords[data.state]}`,
         data.evidence,
       ),
   ),
