@@ -183,16 +183,20 @@ describe('clockState', () => {
 })
 
 describe('incidentClocks: status updates', () => {
+  it('wants the initial update at once when the incident is declared after its acknowledge target', () => {
+    const late = declaration({ severity: 'P0' }, t0 + 7 * minute)
+    expect(clocksOf(late).update).toMatchObject({ kind: 'initial', dueAt: t0 + 7 * minute })
+  })
+
   it.each([
-    ['P0', 15],
-    ['P1', 30],
-    ['P2', 60],
+    ['P0', 15, 5],
+    ['P1', 30, 15],
+    ['P2', 60, 60],
   ] as const)(
-    '%s: initial due at declaration, then every %s min after the last sent',
-    (sev, every) => {
-      const declaredAt = t0 + 2 * minute
+    '%s: initial due by the acknowledge target, then every %s min after the last sent',
+    (sev, every, acknowledgeMinutes) => {
       expect(clocksOf(declared(sev)).update).toEqual({
-        dueAt: declaredAt,
+        dueAt: t0 + acknowledgeMinutes * minute,
         kind: 'initial',
         everyMinutes: every,
         lastSentAt: null,

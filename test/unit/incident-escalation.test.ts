@@ -416,7 +416,8 @@ describe('a restart mid-incident restores every clock and escalation step', () =
         targetAt: at(10),
         doneAt: null,
       },
-      update: { dueAt: at(2), kind: 'initial', everyMinutes: 15, lastSentAt: null },
+      // The first update is due by the acknowledge target (5 min at P0), not at the declaration.
+      update: { dueAt: at(5), kind: 'initial', everyMinutes: 15, lastSentAt: null },
       consumers: [
         {
           id: `restore/plant-001/hospital-hvac/${at(5)}`,

@@ -163,9 +163,9 @@ describe('clocks', () => {
   })
 
   it('pick the earliest running target as the most urgent, done ones left out', () => {
-    // P1: acknowledged at declaration; mitigation due at 30 min; first update due at declaration.
+    // P1: acknowledged at declaration; mitigation due at 30 min; first update due at 15 min.
     const urgent = mostUrgentClock(view(incident()))
-    expect(urgent?.targetAt).toBe(t0 + 2 * minute)
+    expect(urgent?.targetAt).toBe(t0 + 15 * minute)
     expect(urgent?.label).toContain('initial')
     const updated = incident({
       updates: [{ at: t0 + 3 * minute, by: 'operator', kind: 'initial', text: 'x' }],
@@ -312,7 +312,10 @@ describe('what the workspace shows', () => {
       consumers: [consumer(minutes)],
     })
     expect(timeToCritical(conditions(0), 'plant-001', 'hvac')).toBe('critical now')
-    expect(timeToCritical(conditions(null), 'plant-001', 'hvac')).toBe('not falling')
+    expect(timeToCritical(conditions(null), 'plant-001', 'hvac')).toBe(
+      'no estimate: not falling, or too little trend yet',
+    )
+    expect(timeToCritical(conditions(0.04), 'plant-001', 'hvac')).toBe('critical in under 1 min')
     expect(timeToCritical(conditions(4.26), 'plant-001', 'hvac')).toBe('critical in ~4.3 min')
     expect(timeToCritical(conditions(23.6), 'plant-001', 'hvac')).toBe('critical in ~24 min')
     expect(timeToCritical(conditions(5), 'plant-001', 'other')).toBe('no estimate: not watched')

@@ -87,7 +87,16 @@ export function incidentClocks(incident: IncidentState): IncidentClocks {
 }
 
 /**
- * The first update is due at declaration, then one every `updateEveryMinutes` after the last one sent
+ * The runbook announces an incident as part of acknowledging it: the first update is due by the
+ * acknowledge target, or at once when the incident is declared later than that.
+ */
+function initialUpdateDue(incident: IncidentState): number {
+  const acknowledgeMinutes = severityDefinitions[incident.severity].acknowledgeMinutes ?? 0
+  return Math.max(incident.declaredAt, incident.detectedAt + acknowledgeMinutes * minutes)
+}
+
+/**
+ * The first update is due by the acknowledge target, then one every `updateEveryMinutes` after the last one sent
  * until the incident is resolved; then the resolution message is due at once, once.
  */
 function updateClock(incident: IncidentState): UpdateClock | null {
@@ -106,7 +115,7 @@ function updateClock(incident: IncidentState): UpdateClock | null {
   const last = sent.at(-1) ?? null
   return last
     ? { dueAt: last.at + everyMinutes * minutes, kind: 'update', everyMinutes, lastSentAt: last.at }
-    : { dueAt: incident.declaredAt, kind: 'initial', everyMinutes, lastSentAt: null }
+    : { dueAt: initialUpdateDue(incident), kind: 'initial', everyMinutes, lastSentAt: null }
 }
 
 export type TemperatureSample = { at: number; value: number }

@@ -205,8 +205,10 @@ export function timeToCritical(
   )
   if (!consumer) return 'no estimate: not watched'
   const minutes = consumer.minutesToCritical
-  if (minutes === null) return 'not falling'
+  // null is "not falling" or "too little trend yet": the estimate does not say which.
+  if (minutes === null) return 'no estimate: not falling, or too little trend yet'
   if (minutes <= 0) return 'critical now'
+  if (minutes < 1) return 'critical in under 1 min'
   return `critical in ~${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min`
 }
 
