@@ -27,6 +27,11 @@ export type ConsoleOptions = {
   dataDir: string
   /** Start the built-in simulator for the site's `simulated: true` sources. */
   simulate: boolean
+  /**
+   * Simulated seconds per second (1 unless asked): faster drills for demonstrations and tests, whose
+   * debrief then compares wall-clock times with the runbook and flatters the operator.
+   */
+  simSpeed?: number
   /** The folder of drill scenarios (resources/scenarios unless the site brings its own). */
   scenariosDir: string
   logger: Logger
@@ -51,6 +56,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       simulator = await startSimulatorFor(loaded.site, {
         pkiDir: join(options.dataDir, 'sim-pki'),
         log: logger.child('sim'),
+        speed: options.simSpeed ?? 1,
       })
       logger.info('simulator started', {
         servers: simulator.servers.map(({ sourceId, endpoint, plants }) => ({

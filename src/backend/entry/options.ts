@@ -13,6 +13,8 @@ export type EntryOptions = {
   simulate: boolean
   /** The folder of drill scenarios: the runbook's own by default, or a site's. */
   scenariosDir: string
+  /** Simulated seconds per second for the built-in simulator (demonstrations and tests). */
+  simSpeed: number
 }
 
 /** resources/ sits two folders above the bundle (out/main/*.js) and beside src/ in a checkout. */
@@ -25,7 +27,7 @@ export function resourcesFolder(): string {
   return candidates.find((folder) => existsSync(join(folder, 'demo-site.yaml'))) ?? candidates[0]!
 }
 
-/** `[--site FILE] [--data DIR] [--port N] [--no-sim] [--scenarios DIR]`, shared by `npm run serve` and the desktop backend. */
+/** `[--site FILE] [--data DIR] [--port N] [--no-sim] [--sim-speed N] [--scenarios DIR]`, shared by `npm run serve` and the desktop backend. */
 export function parseEntryOptions(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -37,6 +39,7 @@ export function parseEntryOptions(
       data: { type: 'string' },
       port: { type: 'string' },
       'no-sim': { type: 'boolean', default: false },
+      'sim-speed': { type: 'string' },
       scenarios: { type: 'string' },
     },
     strict: true,
@@ -45,6 +48,12 @@ export function parseEntryOptions(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be a whole number from 0 to 65535, not "${values.port}"`)
   }
+  const simSpeed = values['sim-speed'] === undefined ? 1 : Number(values['sim-speed'])
+  if (!(Number.isFinite(simSpeed) && simSpeed > 0 && simSpeed <= 100)) {
+    throw new Error(
+      `--sim-speed must be a number above 0 and up to 100, not "${values['sim-speed']}"`,
+    )
+  }
   const site = values.site ?? env.PILOT_LIGHT_SITE
   return {
     siteFile: site ? resolve(site) : join(resourcesFolder(), 'demo-site.yaml'),
@@ -52,6 +61,7 @@ export function parseEntryOptions(
     dataDir: values.data ? resolve(values.data) : defaultDataFolder(env),
     port,
     simulate: !values['no-sim'],
+    simSpeed,
     scenariosDir: values.scenarios
       ? resolve(values.scenarios)
       : join(resourcesFolder(), 'scenarios'),

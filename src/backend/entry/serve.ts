@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     siteFile: options.siteFile,
     dataDir: folder.dir,
     simulate: options.simulate,
+    simSpeed: options.simSpeed,
     scenariosDir: options.scenariosDir,
     logger,
     scheduler: systemScheduler,

@@ -41,6 +41,7 @@ async function main(port: ParentPort): Promise<void> {
     siteFile: options.siteFile,
     dataDir: folder.dir,
     simulate: options.simulate,
+    simSpeed: options.simSpeed,
     scenariosDir: options.scenariosDir,
     logger,
     scheduler: systemScheduler,
