@@ -110,7 +110,7 @@ export function StatusUpdates({ view }: { view: IncidentView }): React.JSX.Eleme
         >
           Copy and mark sent
         </button>
-        <span className="muted">recorded as the {updateKindNames[kind]} message</span>
+        <span className="muted">kept in the timeline as the {updateKindNames[kind]} update</span>
       </div>
       <NoticeLine notice={action.notice} onDismiss={() => action.setNotice(null)} />
       {incident.updates.length > 0 && (
