@@ -63,6 +63,7 @@ type Harness = {
   drillActions: Array<{ kind: DrillActionKind; summary: string }>
   setConditions: (conditions: SiteConditions) => void
   setAlarms: (alarms: AlarmSnapshot[]) => void
+  setDrill: (plants: string[]) => void
   restart: () => Harness
 }
 
@@ -79,6 +80,7 @@ function start(
 ): Harness {
   let conditions = initial
   let alarms: AlarmSnapshot[] = []
+  let drillPlants: string[] = []
   const opened = withJournal
     ? openJournal({
         path: file,
@@ -100,7 +102,11 @@ function start(
     record: (input) => journal?.append(input) ?? null,
     conditions: { gather: (now) => ({ ...conditions, at: now }) },
     alarms: () => alarms,
-    drill: () => ({ running: false, firstFaultAt: null, plants: [] }),
+    drill: () => ({
+      running: drillPlants.length > 0,
+      firstFaultAt: drillPlants.length > 0 ? t0 - minute : null,
+      plants: drillPlants,
+    }),
     drillAction: (kind, summary) => drillActions.push({ kind, summary }),
   })
   let disposed = false
@@ -118,6 +124,7 @@ function start(
     drillActions,
     setConditions: (next) => (conditions = next),
     setAlarms: (next) => (alarms = next),
+    setDrill: (plants) => (drillPlants = plants),
     restart: () => {
       stop()
       return start(file, scheduler, conditions, withJournal)
@@ -225,10 +232,9 @@ describe('declaring', () => {
     expect(view.clocks.action?.targetAt).toBe(suggestion.since + 10 * minute)
     // The suggestion is now the incident's: it leaves the list.
     expect(harness.service.status().suggestions).toEqual([])
-    expect(harness.drillActions.map((action) => action.kind)).toEqual([
-      'acknowledged',
-      'incident-declared',
-    ])
+    // A real incident is not a drill's business.
+    expect(view.incident.drill).toBe(false)
+    expect(harness.drillActions).toEqual([])
   })
 
   it('refuses an override without a reason and records one with it', async () => {
@@ -295,6 +301,34 @@ describe('declaring', () => {
         ),
       ).code,
     ).toBe('not-recording')
+  })
+
+  it('marks an incident of drilled plants as a drill, and refuses to mix drilled and real plants', () => {
+    const harness = start()
+    harness.setDrill(['plant-001', 'plant-002'])
+    const mixed = failure(() =>
+      harness.service.declare({ severity: 'P1', title: 'x', plants: allPlants, roles }, 'operator'),
+    )
+    expect(mixed.code).toBe('drill-and-real')
+    expect(mixed.message).toBe(
+      'plant-001, plant-002 are in a drill and the other plants are not: declare the drill and the real incident separately',
+    )
+    const real = harness.service.declare(
+      { severity: 'P1', title: 'real', plants: ['plant-003'], roles },
+      'operator',
+    )
+    expect(real.incident.drill).toBe(false)
+    expect(harness.drillActions).toEqual([])
+    const drill = harness.service.declare(
+      { severity: 'P1', title: 'rehearsal', plants: ['plant-001'], roles },
+      'operator',
+    )
+    // A drill's start is its first fault, and its debrief hears of the declaration.
+    expect(drill.incident).toMatchObject({ drill: true, startedAt: t0 - minute })
+    expect(harness.drillActions.map((action) => action.kind)).toEqual([
+      'acknowledged',
+      'incident-declared',
+    ])
   })
 
   it('gives each new incident of the day the next number', () => {
@@ -374,7 +408,9 @@ describe('a restart mid-incident', () => {
       [suggestion.id, suggestion.since],
     ])
     const clocks = after.incidents[0]!.clocks
-    expect(clocks.acknowledge?.targetAt).toBe(view.incident.detectedAt + 5 * minute)
+    // Acknowledging is judged at the severity declared (P1: 15 min); mitigation at P0 from the raise.
+    expect(clocks.acknowledge?.targetAt).toBe(view.incident.detectedAt + 15 * minute)
+    expect(clocks.action?.targetAt).toBe(t0 + 1_000 + 2 * minute + 10 * minute)
     expect(clocks.update).toMatchObject({
       kind: 'update',
       dueAt: t0 + 1_000 + 2 * minute + 15 * minute,

@@ -183,6 +183,7 @@ describe('timelineEntry: incident events', () => {
       title: 'Heat loss: Plant 002',
       reason: 'Plant 002 has lost heat',
       plants: ['plant-002'],
+      prompt: null,
       since: t0,
     })
     expect(raised).toMatchObject({

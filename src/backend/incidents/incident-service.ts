@@ -13,6 +13,8 @@ import { incidentDay, nextIncidentId } from '../../shared/incidents/id'
 import { incidentMetrics } from '../../shared/incidents/metrics'
 import {
   checkKey,
+  incidentEventData,
+  suggestionEventData,
   type CallOutcome,
   type IncidentEventDataOf,
   type IncidentEventType,
@@ -51,8 +53,13 @@ const lookbackMs = 30 * 60_000
 /** The timeline shows this much lead-up before the incident's start. */
 const timelineLeadMs = 5 * 60_000
 const timelineLimit = 5_000
+/**
+ * Resolved incidents pushed to the renderers, newest first: every screen gets the whole status once
+ * a second, which must not grow with the site's history. The metrics still count them all.
+ */
+const resolvedShown = 50
 /** Events whose data names no plant stay in every incident's timeline (floods, drills). */
-const timelineTypes = ['alarm.', 'heat.', 'source.', 'control.', 'drill.']
+const timelineTypes = ['alarm.', 'heat.', 'source.', 'control.', 'drill.', 'incident.suggestion-']
 
 export type IncidentServiceOptions = {
   site: Site
@@ -145,6 +152,8 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
     } catch (error) {
       // One unreadable event must not cost the operator every other incident: log it and go on.
       logger.error('an incident event could not be read back', {
+        seq: event.seq,
+        type: event.type,
         error: error instanceof IncidentEventError ? error.message : String(error),
       })
     }
@@ -159,18 +168,13 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
   }
 
   function restoreSuggestion(event: JournalEvent): void {
-    const data = event.data as Record<string, unknown>
-    const suggestionId = String(data.suggestionId)
     if (event.type === 'incident.suggestion-raised') {
-      suggestions.set(suggestionId, {
-        ...(data as unknown as PendingSuggestion),
-        id: suggestionId,
-        prompt: (data.prompt as string | null | undefined) ?? null,
-        dismissed: false,
-      })
-    } else if (event.type === 'incident.suggestion-cleared') suggestions.delete(suggestionId)
-    else if (event.type === 'incident.suggestion-dismissed') {
-      const known = suggestions.get(suggestionId)
+      const { suggestionId, ...raised } = suggestionEventData[event.type].parse(event.data)
+      suggestions.set(suggestionId, { ...raised, id: suggestionId, dismissed: false })
+    } else if (event.type === 'incident.suggestion-cleared') {
+      suggestions.delete(suggestionEventData[event.type].parse(event.data).suggestionId)
+    } else if (event.type === 'incident.suggestion-dismissed') {
+      const known = suggestions.get(suggestionEventData[event.type].parse(event.data).suggestionId)
       if (known) known.dismissed = true
     }
   }
@@ -195,6 +199,9 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
         `${incidentId} is resolved: reopen it by declaring a new incident`,
       )
     }
+    // Checked before it is written: an event the reducer would refuse must never reach the journal,
+    // which cannot take it back.
+    incidentEventData[type].parse(data)
     const event = options.record({ type, incidentId, actor, data })
     if (!event) {
       throw new ApiFailure(
@@ -225,12 +232,20 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
     }))
   }
 
-  const viewOf = (incident: IncidentState, now = scheduler.now()): IncidentView => ({
-    incident,
-    clocks: incidentClocks(incident),
-    escalation: escalationSteps(plan, incident, now),
-    checklists: liveChecklists(incident, now),
-  })
+  /** A resolved incident's view changes only with its own events (notes, reviews): kept by seq. */
+  const resolvedViews = new Map<string, IncidentView>()
+  const viewOf = (incident: IncidentState, now = scheduler.now()): IncidentView => {
+    const kept = resolvedViews.get(incident.id)
+    if (kept?.incident.lastSeq === incident.lastSeq) return kept
+    const view = {
+      incident,
+      clocks: incidentClocks(incident),
+      escalation: escalationSteps(plan, incident, now),
+      checklists: liveChecklists(incident, now),
+    }
+    if (incident.resolved) resolvedViews.set(incident.id, view)
+    return view
+  }
 
   const openIncidents = (): IncidentState[] =>
     [...incidents.values()].filter((incident) => !incident.resolved)
@@ -255,8 +270,11 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
       if (!a.resolved) return compareSeverity(a.severity, b.severity) || a.declaredAt - b.declaredAt
       return b.declaredAt - a.declaredAt
     }
+    const sorted = all.sort(order)
+    const open = sorted.filter((incident) => !incident.resolved)
+    const resolved = sorted.filter((incident) => incident.resolved).slice(0, resolvedShown)
     return {
-      incidents: all.sort(order).map((incident) => viewOf(incident, now)),
+      incidents: [...open, ...resolved].map((incident) => viewOf(incident, now)),
       suggestions: [...suggestions.values()]
         .filter((suggestion) => !suggestion.dismissed && !covered(suggestion))
         .sort((a, b) => compareSeverity(a.severity, b.severity) || a.since - b.since)
@@ -347,7 +365,7 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
           },
           'system',
         )
-      } else if (!short && consumer.state === 'normal' && open) {
+      } else if (consumer.state === 'normal' && open) {
         state = append(
           state.id,
           'incident.consumer-restored',
@@ -423,8 +441,17 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
     watchShortfalls(now)
     // Without a journal nothing could be kept, and suggestions would re-raise on every start.
     if (journal) {
-      refreshSuggestions(now)
-      for (const incident of openIncidents()) followLive(incident, now)
+      // One incident the journal refused (a full disk) must not stop the others, nor the push that
+      // keeps every screen's clocks and conditions current.
+      const attempt = (what: string, step: () => void): void => {
+        try {
+          step()
+        } catch (error) {
+          logger.error(`incident tick: ${what} not recorded`, { error: String(error) })
+        }
+      }
+      attempt('suggestions', () => refreshSuggestions(now))
+      for (const incident of openIncidents()) attempt(incident.id, () => followLive(incident, now))
     }
     push()
   }
@@ -496,13 +523,18 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
           .map((alarm) => alarm.acknowledged?.at ?? Number.POSITIVE_INFINITY)
           .filter((at) => at >= detectedAt),
       )
+      // An incident is a drill when every plant it names is one the running drill simulates; a real
+      // plant during a drill is a real incident, and the two cannot share one record.
       const drill = options.drill()
-      const drillStart =
-        drill.running &&
-        drill.firstFaultAt !== null &&
-        plants.some((id) => drill.plants.includes(id))
-          ? drill.firstFaultAt
-          : null
+      const inDrill = plants.filter((plantId) => drill.running && drill.plants.includes(plantId))
+      if (inDrill.length > 0 && inDrill.length < plants.length) {
+        throw new ApiFailure(
+          'drill-and-real',
+          `${inDrill.join(', ')} ${inDrill.length === 1 ? 'is' : 'are'} in a drill and the other plants are not: declare the drill and the real incident separately`,
+        )
+      }
+      const isDrill = inDrill.length > 0
+      const drillStart = isDrill ? drill.firstFaultAt : null
       const id = nextIncidentId(incidents.keys(), incidentDay(now), options.consoleCode)
       const state = append(
         id,
@@ -526,14 +558,20 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
           startedAt: Math.min(request.startedAt ?? drillStart ?? detectedAt, detectedAt),
           detectedAt,
           acknowledgedAt: Math.min(firstAcknowledgement, now),
-          drill: drill.running,
+          drill: isDrill,
           consoleId: options.consoleId,
         },
         actor,
       )
       // Declaring is taking the incident on: for a drill's debrief it is also the acknowledgement.
-      options.drillAction('acknowledged', `${id} declared`)
-      options.drillAction('incident-declared', `${id} declared: ${request.title}`, request.severity)
+      if (isDrill) {
+        options.drillAction('acknowledged', `${id} declared`)
+        options.drillAction(
+          'incident-declared',
+          `${id} declared: ${request.title}`,
+          request.severity,
+        )
+      }
       followLive(state, now)
       return after(viewOf(incidentOf(id)))
     },
@@ -568,7 +606,7 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
     startMitigation: (id, summary, actor) => {
       requireOpen(id)
       append(id, 'incident.mitigation-started', { summary }, actor)
-      options.drillAction('mitigation', summary)
+      if (incidentOf(id).drill) options.drillAction('mitigation', summary)
       return after(viewOf(incidentOf(id)))
     },
 
@@ -595,7 +633,9 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
         },
         actor,
       )
-      options.drillAction('escalation', `${level.name} (${call.contact}): ${call.outcome}`)
+      if (incidentOf(id).drill) {
+        options.drillAction('escalation', `${level.name} (${call.contact}): ${call.outcome}`)
+      }
       return after(viewOf(incidentOf(id)))
     },
 
@@ -711,7 +751,13 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
 
     dismissSuggestion: (suggestionId, reason, actor) => {
       const suggestion = suggestions.get(suggestionId)
-      if (!suggestion || suggestion.dismissed) return false
+      if (!suggestion) {
+        throw new ApiFailure(
+          'unknown-suggestion',
+          `The suggestion ${suggestionId} is no longer standing: its condition has cleared`,
+        )
+      }
+      if (suggestion.dismissed) return false
       const event = options.record({
         type: 'incident.suggestion-dismissed',
         incidentId: null,
@@ -752,6 +798,9 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
       if (event.incidentId !== null) return false
       if (!timelineTypes.some((prefix) => event.type.startsWith(prefix))) return false
       const data = event.data as Record<string, unknown>
+      if (Array.isArray(data.plants)) {
+        return data.plants.some((plantId) => incident.plants.includes(String(plantId)))
+      }
       const named = [data.plantId, data.unit, data.tagId].find((value) => typeof value === 'string')
       if (typeof named === 'string') {
         return incident.plants.some(

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { priorityClassSchema } from '../heat/priority-class'
 import { incidentSeveritySchema } from './severity'
+import { suggestionRuleSchema } from './suggestions'
 
 // The incident record of the GL-001 runbook, kept as journal events (DESIGN.md §3.4). Every change an
 // operator makes is one `incident.*` event carrying the incident's id; the state below is derived
@@ -182,11 +183,12 @@ export const isIncidentEventType = (type: string): type is IncidentEventType =>
 export const suggestionEventData = {
   'incident.suggestion-raised': z.strictObject({
     suggestionId: z.string(),
-    rule: z.string(),
+    rule: suggestionRuleSchema,
     severity: incidentSeveritySchema,
     title: z.string(),
     reason: z.string(),
     plants: z.array(z.string()),
+    prompt: z.string().nullable(),
     since: z.number(),
   }),
   'incident.suggestion-cleared': z.strictObject({ suggestionId: z.string() }),

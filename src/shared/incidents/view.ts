@@ -25,7 +25,7 @@ export const pendingSuggestionSchema = severitySuggestionSchema.extend({
 export type PendingSuggestion = z.infer<typeof pendingSuggestionSchema>
 
 export const incidentsStatusSchema = z.object({
-  /** Open incidents first (most severe first), then resolved ones, newest first. */
+  /** Open incidents first (most severe first), then the 50 latest resolved ones, newest first. */
   incidents: z.array(incidentViewSchema),
   /** Conditions that call for an incident no open incident covers yet. */
   suggestions: z.array(pendingSuggestionSchema),
