@@ -136,26 +136,47 @@ describe('incidentClocks: acknowledge and action', () => {
     expect(clockState(late, t0 + 10 * minute + second)).toBe('late')
   })
 
-  it('a change from P1 to P0 moves the targets to the P0 ones, still from detection', () => {
+  it('a raise from P1 to P0 keeps the acknowledgement at P1 and starts the P0 action clock at the raise', () => {
     const p1 = clocksOf(declared('P1'))
     expect([p1.acknowledge?.targetAt, p1.action?.targetAt]).toEqual([
       t0 + 15 * minute,
       t0 + 30 * minute,
     ])
     const p0 = clocksOf(declared('P1'), severityTo('P1', 'P0', t0 + 20 * minute))
-    expect([p0.acknowledge?.targetAt, p0.action?.targetAt]).toEqual([
-      t0 + 5 * minute,
-      t0 + 10 * minute,
+    expect([p0.acknowledge?.targetAt, p0.action?.startAt, p0.action?.targetAt]).toEqual([
+      t0 + 15 * minute,
+      t0 + 20 * minute,
+      t0 + 30 * minute,
     ])
-    expect(p0.acknowledge?.label).toBe('Acknowledge within 5 min (P0)')
-    // Already past the P0 action target when it became P0, with nothing done: overdue at once.
-    expect(clockState(p0.action!, t0 + 20 * minute)).toBe('overdue')
+    expect(p0.acknowledge?.label).toBe('Acknowledge within 15 min (P1)')
+    expect(p0.action?.label).toBe('Start mitigation within 10 min (P0)')
+    expect(clockState(p0.action!, t0 + 30 * minute)).toBe('running')
+    expect(clockState(p0.action!, t0 + 30 * minute + 1)).toBe('overdue')
   })
 
-  it('a change from P0 to P2 drops the action clock', () => {
+  it('a P1 that was P0 for a while keeps its P1 action clock from detection', () => {
+    const clocks = clocksOf(
+      declared('P1'),
+      severityTo('P1', 'P0', t0 + 5 * minute),
+      severityTo('P0', 'P1', t0 + 8 * minute),
+    )
+    expect(clocks.action).toMatchObject({ startAt: t0, targetAt: t0 + 30 * minute })
+  })
+
+  it('a P2 raised to P0, dropped to P2 and raised again counts from the second raise', () => {
+    const clocks = clocksOf(
+      declared('P2'),
+      severityTo('P2', 'P0', t0 + 5 * minute),
+      severityTo('P0', 'P2', t0 + 8 * minute),
+      severityTo('P2', 'P0', t0 + 40 * minute),
+    )
+    expect(clocks.action).toMatchObject({ startAt: t0 + 40 * minute, targetAt: t0 + 50 * minute })
+  })
+
+  it('a change from P0 to P2 drops the action clock, and the acknowledgement stays judged at P0', () => {
     const clocks = clocksOf(declared('P0'), severityTo('P0', 'P2', t0 + 5 * minute))
     expect(clocks.action).toBeNull()
-    expect(clocks.acknowledge?.targetAt).toBe(t0 + 60 * minute)
+    expect(clocks.acknowledge?.targetAt).toBe(t0 + 5 * minute)
   })
 })
 

@@ -271,18 +271,19 @@ describe('escalationSteps', () => {
     })
   })
 
-  it('a change to P0 long after detection makes every P0 level due at once', () => {
-    const now = t0 + 120 * minute
+  it('a raise to P0 long after detection makes the P0 calls due from the raise', () => {
+    const raised = t0 + 120 * minute
     const events = [
       declared('P1'),
       call('operations-manager', 'reached', t0 + 16 * minute),
-      severityTo('P1', 'P0', now),
+      severityTo('P1', 'P0', raised),
     ]
-    expect(brief(steps(now, ...events))).toEqual([
-      ['operations-manager', 0, 'reached', 1],
-      ['safety-officer', 0, 'due', 0],
-      ['engineering-manager', 15 * minute, 'due', 0],
-      ['vp-operations', 30 * minute, 'due', 0],
+    // dueAt is shown from t0: the immediate levels are due at the raise, the rest 15 and 30 min on.
+    expect(brief(steps(raised, ...events))).toEqual([
+      ['operations-manager', 120 * minute, 'reached', 1],
+      ['safety-officer', 120 * minute, 'due', 0],
+      ['engineering-manager', 135 * minute, 'upcoming', 0],
+      ['vp-operations', 150 * minute, 'upcoming', 0],
     ])
   })
 
@@ -402,22 +403,23 @@ describe('a restart mid-incident restores every clock and escalation step', () =
     const clocks = incidentClocks(restarted)
     expect(incidentClocks(live)).toEqual(clocks)
     expect(clocks).toEqual<IncidentClocks>({
+      // Acknowledged at the severity declared (P1); mitigation at P0, from the raise at 18 min.
       acknowledge: {
         id: 'acknowledge',
-        label: 'Acknowledge within 5 min (P0)',
+        label: 'Acknowledge within 15 min (P1)',
         startAt: at(0),
-        targetAt: at(5),
+        targetAt: at(15),
         doneAt: at(2),
       },
       action: {
         id: 'action',
         label: 'Start mitigation within 10 min (P0)',
-        startAt: at(0),
-        targetAt: at(10),
+        startAt: at(18),
+        targetAt: at(28),
         doneAt: null,
       },
-      // The first update is due by the acknowledge target (5 min at P0), not at the declaration.
-      update: { dueAt: at(5), kind: 'initial', everyMinutes: 15, lastSentAt: null },
+      // The first update is due by the acknowledge target, not at the declaration.
+      update: { dueAt: at(15), kind: 'initial', everyMinutes: 15, lastSentAt: null },
       consumers: [
         {
           id: `restore/plant-001/hospital-hvac/${at(5)}`,
@@ -434,10 +436,10 @@ describe('a restart mid-incident restores every clock and escalation step', () =
     const stepsNow = escalationSteps(plan, restarted, midNow)
     expect(escalationSteps(plan, live, midNow)).toEqual(stepsNow)
     expect(brief(stepsNow)).toEqual([
-      ['operations-manager', 0, 'due', 1],
-      ['safety-officer', 0, 'reached', 1],
-      ['engineering-manager', 15 * minute, 'due', 0],
-      ['vp-operations', 30 * minute, 'upcoming', 0],
+      ['operations-manager', 18 * minute, 'due', 1],
+      ['safety-officer', 18 * minute, 'reached', 1],
+      ['engineering-manager', 33 * minute, 'upcoming', 0],
+      ['vp-operations', 48 * minute, 'upcoming', 0],
     ])
   })
 
@@ -450,8 +452,8 @@ describe('a restart mid-incident restores every clock and escalation step', () =
     const clocks = incidentClocks(restarted)
     expect(incidentClocks(carriedOn)).toEqual(clocks)
     expect(incidentClocks(liveThroughout)).toEqual(clocks)
-    expect(clocks.acknowledge).toMatchObject({ targetAt: at(5), doneAt: at(2) })
-    expect(clocks.action).toMatchObject({ targetAt: at(10), doneAt: at(21) })
+    expect(clocks.acknowledge).toMatchObject({ targetAt: at(15), doneAt: at(2) })
+    expect(clocks.action).toMatchObject({ targetAt: at(28), doneAt: at(21) })
     expect(clocks.update).toEqual({
       dueAt: at(37 + 15),
       kind: 'update',
@@ -466,10 +468,10 @@ describe('a restart mid-incident restores every clock and escalation step', () =
     expect(escalationSteps(plan, carriedOn, now)).toEqual(stepsNow)
     expect(escalationSteps(plan, liveThroughout, now)).toEqual(stepsNow)
     expect(brief(stepsNow)).toEqual([
-      ['operations-manager', 0, 'reached', 2],
-      ['safety-officer', 0, 'reached', 1],
-      ['engineering-manager', 15 * minute, 'due', 1],
-      ['vp-operations', 30 * minute, 'due', 0],
+      ['operations-manager', 18 * minute, 'reached', 2],
+      ['safety-officer', 18 * minute, 'reached', 1],
+      ['engineering-manager', 33 * minute, 'due', 1],
+      ['vp-operations', 48 * minute, 'upcoming', 0],
     ])
     expect(restarted.lastSeq).toBe(journal[journal.length - 2]!.seq)
   })

@@ -183,3 +183,28 @@ describe('durationStatsOf', () => {
     expect(durationStatsOf([90_000])).toEqual({ count: 1, meanMinutes: 1.5, medianMinutes: 1.5 })
   })
 })
+
+describe('incidentMetrics after a change of severity', () => {
+  it('judges the acknowledgement at the severity declared and mitigation from the raise', () => {
+    const id = idOf(7)
+    const raised = incidentFrom([
+      declaration(
+        { severity: 'P3', startedAt: t0, detectedAt: t0, acknowledgedAt: t0 + 20 * minute },
+        t0 + 20 * minute,
+        id,
+      ),
+      incidentEvent(
+        'incident.severity-changed',
+        { from: 'P3', to: 'P0', reason: 'spreading' },
+        t0 + 60 * minute,
+        id,
+      ),
+      incidentEvent('incident.mitigation-started', { summary: 'x' }, t0 + 65 * minute, id),
+    ])
+    const metrics = incidentMetrics([raised])
+    // 20 min is within P3's 240; 5 min after the raise is within P0's 10 — from detection it was not.
+    expect(metrics.acknowledgedWithinTarget).toBe(1)
+    expect(metrics.mitigatedWithinTarget).toBe(1)
+    expect(metrics.bySeverity.P0).toBe(1)
+  })
+})

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { heatRestorationMinutes, priorityClassNames } from '../heat/priority-class'
 import type { IncidentState } from './model'
-import { severityDefinitions } from './severity'
+import { compareSeverity, severityDefinitions, type IncidentSeverity } from './severity'
 
 // The incident's clocks: acknowledge and act within the runbook's response times, restore each
 // consumer within its critical-heat class, and send status updates at the severity's cadence. Clocks
@@ -47,33 +47,65 @@ export type IncidentClocks = z.infer<typeof incidentClocksSchema>
 
 const minutes = 60_000
 
+/** The severity the incident was declared at, before any change. */
+export const declaredSeverity = (incident: IncidentState): IncidentSeverity =>
+  incident.severityChanges[0]?.from ?? incident.severity
+
+/**
+ * Since when the incident has been at least as severe as it is now: detection, unless it was raised
+ * to this level later. Targets that follow the current severity (mitigation, escalation) count from
+ * here, so raising P2 to P0 an hour in makes the P0 calls due now, not an hour ago, and a P1 that
+ * was briefly P0 keeps its P1 clock from detection.
+ */
+export function severitySince(incident: IncidentState): number {
+  let since = incident.detectedAt
+  let level = declaredSeverity(incident)
+  for (const change of incident.severityChanges) {
+    const entering =
+      compareSeverity(change.to, incident.severity) <= 0 &&
+      compareSeverity(level, incident.severity) > 0
+    if (entering) since = change.at
+    level = change.to
+  }
+  return since
+}
+
 export function incidentClocks(incident: IncidentState): IncidentClocks {
-  const definition = severityDefinitions[incident.severity]
+  // Acknowledging is judged at the severity it was declared at: a later raise cannot make a timely
+  // acknowledgement late after the fact.
+  const declared = declaredSeverity(incident)
+  const acknowledgeMinutes = severityDefinitions[declared].acknowledgeMinutes
   const acknowledge =
-    definition.acknowledgeMinutes === null
+    acknowledgeMinutes === null
       ? null
       : {
           id: 'acknowledge',
-          label: `Acknowledge within ${definition.acknowledgeMinutes} min (${incident.severity})`,
+          label: `Acknowledge within ${acknowledgeMinutes} min (${declared})`,
           startAt: incident.detectedAt,
-          targetAt: incident.detectedAt + definition.acknowledgeMinutes * minutes,
+          targetAt: incident.detectedAt + acknowledgeMinutes * minutes,
           doneAt: incident.acknowledgedAt,
         }
+  const actionMinutes = severityDefinitions[incident.severity].actionMinutes
+  const actionFrom = severitySince(incident)
   const action =
-    definition.actionMinutes === null
+    actionMinutes === null
       ? null
       : {
           id: 'action',
-          label: `Start mitigation within ${definition.actionMinutes} min (${incident.severity})`,
-          startAt: incident.detectedAt,
-          targetAt: incident.detectedAt + definition.actionMinutes * minutes,
+          label: `Start mitigation within ${actionMinutes} min (${incident.severity})`,
+          startAt: actionFrom,
+          targetAt: actionFrom + actionMinutes * minutes,
           doneAt: incident.mitigations[0]?.at ?? null,
         }
+  // A consumer of a plant taken off the incident is no longer its to restore.
+  const consumers = incident.consumers.filter((consumer) =>
+    incident.plants.includes(consumer.plantId),
+  )
   return {
     acknowledge,
     action,
     update: updateClock(incident),
-    consumers: incident.consumers.map((consumer) => ({
+    consumers: consumers.map((consumer) => ({
       id: `restore/${consumer.plantId}/${consumer.unitId}/${consumer.since}`,
       label: `${consumer.name}: heat back within ${heatRestorationMinutes[consumer.priorityClass]} min (${priorityClassNames[consumer.priorityClass]})`,
       startAt: consumer.since,
@@ -91,7 +123,7 @@ export function incidentClocks(incident: IncidentState): IncidentClocks {
  * acknowledge target, or at once when the incident is declared later than that.
  */
 function initialUpdateDue(incident: IncidentState): number {
-  const acknowledgeMinutes = severityDefinitions[incident.severity].acknowledgeMinutes ?? 0
+  const acknowledgeMinutes = severityDefinitions[declaredSeverity(incident)].acknowledgeMinutes ?? 0
   return Math.max(incident.declaredAt, incident.detectedAt + acknowledgeMinutes * minutes)
 }
 

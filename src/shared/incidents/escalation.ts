@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { severitySince } from './clocks'
 import type { IncidentState } from './model'
 import { incidentSeveritySchema } from './severity'
 
@@ -90,7 +91,8 @@ export type EscalationStep = z.infer<typeof escalationStepSchema>
 
 /**
  * Who the incident must reach and when, at its current severity, counted from detection (the
- * runbook's minutes run from the start of the incident, not from when someone declared it). Each
+ * runbook's minutes run from the start of the incident, not from when someone declared it), or from
+ * when the incident was raised to its severity (severitySince). Each
  * level appears once, at its earliest due time; a level is done once a call got through.
  */
 export function escalationSteps(
@@ -99,9 +101,10 @@ export function escalationSteps(
   now: number,
 ): EscalationStep[] {
   const earliest = new Map<string, { dueAt: number; why: string }>()
+  const from = severitySince(incident)
   for (const trigger of plan.triggers) {
     if (!trigger.severities.includes(incident.severity)) continue
-    const dueAt = incident.detectedAt + trigger.afterMinutes * 60_000
+    const dueAt = from + trigger.afterMinutes * 60_000
     for (const levelId of trigger.levels) {
       const known = earliest.get(levelId)
       if (!known || dueAt < known.dueAt) earliest.set(levelId, { dueAt, why: trigger.why })

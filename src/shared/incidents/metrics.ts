@@ -1,12 +1,7 @@
 import { z } from 'zod'
-import { heatRestorationMinutes } from '../heat/priority-class'
+import { incidentClocks } from './clocks'
 import type { IncidentState } from './model'
-import {
-  incidentSeverities,
-  incidentSeveritySchema,
-  severityDefinitions,
-  type IncidentSeverity,
-} from './severity'
+import { incidentSeverities, incidentSeveritySchema, type IncidentSeverity } from './severity'
 
 // Metrics across incidents (agent-orchestration playbook "Metrics to Track"): time to detect,
 // acknowledge, mitigate and resolve; counts by severity; the share that met the runbook's targets.
@@ -73,34 +68,25 @@ export function incidentMetrics(incidents: readonly IncidentState[]): IncidentMe
   const resolve: number[] = []
   for (const incident of incidents) {
     bySeverity[incident.severity] += 1
-    const definition = severityDefinitions[incident.severity]
+    // Within target means what the incident's clocks say, so the metrics and the workspace agree.
+    const clocks = incidentClocks(incident)
     const firstMitigation = incident.mitigations[0]?.at ?? null
     if (firstMitigation !== null) mitigate.push(firstMitigation - incident.detectedAt)
     if (incident.resolved) resolve.push(incident.resolved.at - incident.detectedAt)
-    if (definition.acknowledgeMinutes !== null) {
-      count(
-        acknowledged,
-        incident.acknowledgedAt - incident.detectedAt <= definition.acknowledgeMinutes * minutes,
-      )
-    }
+    if (clocks.acknowledge)
+      count(acknowledged, (clocks.acknowledge.doneAt ?? Infinity) <= clocks.acknowledge.targetAt)
     // An open incident not mitigated yet may still make it, so it is not counted either way; one
     // resolved without a mitigation on record missed.
-    if (definition.actionMinutes !== null && (firstMitigation !== null || incident.resolved)) {
+    if (clocks.action && (clocks.action.doneAt !== null || incident.resolved)) {
       count(
         mitigated,
-        firstMitigation !== null &&
-          firstMitigation - incident.detectedAt <= definition.actionMinutes * minutes,
+        clocks.action.doneAt !== null && clocks.action.doneAt <= clocks.action.targetAt,
       )
     }
-    for (const consumer of incident.consumers) {
+    for (const consumer of clocks.consumers) {
       // Still short in an open incident: the clock is running, not yet won or lost.
-      if (consumer.restoredAt === null && !incident.resolved) continue
-      count(
-        restored,
-        consumer.restoredAt !== null &&
-          consumer.restoredAt - consumer.since <=
-            heatRestorationMinutes[consumer.priorityClass] * minutes,
-      )
+      if (consumer.doneAt === null && !incident.resolved) continue
+      count(restored, consumer.doneAt !== null && consumer.doneAt <= consumer.targetAt)
     }
   }
   return {
