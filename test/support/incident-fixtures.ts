@@ -32,6 +32,7 @@ export function siteConditions(changes: Partial<SiteConditions> = {}): SiteCondi
     sources: plantIds.map((_, index) => ({
       id: `source-${index + 1}`,
       answering: true,
+      connecting: false,
       since: t0 - 3_600_000,
     })),
     boilers: plantIds.map((plantId) => ({
@@ -135,7 +136,7 @@ export function declaration(
       },
       basis: {
         kind: 'suggestion',
-        suggestionId: 'multi-plant-heat-loss:plant-001+plant-002+plant-003',
+        suggestionId: 'multi-plant-heat-loss:site',
         rule: 'multi-plant-heat-loss',
         suggestedSeverity: 'P0',
         reason: '3 plants have lost heat',

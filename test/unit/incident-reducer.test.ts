@@ -80,7 +80,7 @@ describe('applyIncidentEvent: declaration', () => {
       },
       basis: {
         kind: 'suggestion',
-        suggestionId: 'multi-plant-heat-loss:plant-001+plant-002+plant-003',
+        suggestionId: 'multi-plant-heat-loss:site',
         rule: 'multi-plant-heat-loss',
         suggestedSeverity: 'P0',
         reason: '3 plants have lost heat',

@@ -65,7 +65,7 @@ describe('suggestSeverities', () => {
       })
       expect(suggestSeverities(conditions)).toEqual([
         {
-          id: 'multi-plant-heat-loss:plant-001+plant-002+plant-003',
+          id: 'multi-plant-heat-loss:site',
           rule: 'multi-plant-heat-loss',
           severity: 'P0',
           title: 'Multi-plant heat loss: Plant 001, Plant 002, Plant 003',
@@ -86,9 +86,7 @@ describe('suggestSeverities', () => {
         { 'plant-001': 'lost', 'plant-002': 'lost', 'plant-004': 'lost' },
       )
       const suggestions = suggestSeverities(conditions)
-      expect(suggestions.map((suggestion) => suggestion.id)).toEqual([
-        'multi-plant-heat-loss:plant-001+plant-002+plant-004',
-      ])
+      expect(suggestions.map((suggestion) => suggestion.id)).toEqual(['multi-plant-heat-loss:site'])
     })
 
     it('suggests two P1, not a P0, when 2 of 3 plants have lost heat', () => {
@@ -111,7 +109,7 @@ describe('suggestSeverities', () => {
       const suggestions = suggestSeverities(conditions)
       expect(suggestions).toHaveLength(1)
       expect(suggestions[0]).toMatchObject({
-        id: 'total-heat-loss:plant-001+plant-002',
+        id: 'total-heat-loss:site',
         rule: 'total-heat-loss',
         severity: 'P0',
         title: 'Total heat loss: Plant 001, Plant 002',
@@ -275,6 +273,20 @@ describe('suggestSeverities', () => {
     it('does not call an outage on a site without sources', () => {
       expect(suggestSeverities(siteConditions({ sources: [] }))).toEqual([])
     })
+  })
+
+  it('suggests no outage while sources are still making their first connection', () => {
+    const starting = siteConditions()
+    starting.sources = starting.sources.map((source) => ({
+      ...source,
+      answering: false,
+      connecting: source.id !== 'source-1',
+    }))
+    // source-1 failed, the others are still connecting: not a total outage, and only plant 001's
+    // feed is known lost.
+    expect(suggestSeverities(starting).map((suggestion) => suggestion.id)).toEqual([
+      'plant-feed-lost:plant-001',
+    ])
   })
 
   describe('heat distribution', () => {

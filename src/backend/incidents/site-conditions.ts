@@ -129,6 +129,7 @@ export function createConditionsGatherer(site: Site, from: ConditionSources): Co
         sources: from.sources().map((source) => ({
           id: source.id,
           answering: source.state === 'connected',
+          connecting: source.state === 'connecting',
           since: source.since,
         })),
         boilers: boilers.map((boiler) => ({

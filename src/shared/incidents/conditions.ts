@@ -28,6 +28,11 @@ export const siteConditionsSchema = z.object({
       id: z.string(),
       /** True while the source answers (connected); false when lost or never reached. */
       answering: z.boolean(),
+      /**
+       * Still making its first connection since the console started: not answering, but not lost
+       * either, so no outage is suggested from it.
+       */
+      connecting: z.boolean(),
       since: z.number(),
     }),
   ),

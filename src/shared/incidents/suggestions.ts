@@ -66,7 +66,9 @@ export function suggestSeverities(conditions: SiteConditions): SeveritySuggestio
     const rule = lost.length >= multiPlantCount ? 'multi-plant-heat-loss' : 'total-heat-loss'
     const names = lost.map((plant) => plant.name)
     suggestions.push({
-      id: `${rule}:${lost.map((plant) => plant.id).join('+')}`,
+      // One id for the site however many plants it covers: a fourth plant losing heat updates the
+      // suggestion rather than raising a new one, so its acknowledge clock keeps its first sighting.
+      id: `${rule}:site`,
       rule,
       severity: 'P0',
       title: `${rule === 'multi-plant-heat-loss' ? 'Multi-plant' : 'Total'} heat loss: ${names.join(', ')}`,
@@ -128,7 +130,10 @@ export function suggestSeverities(conditions: SiteConditions): SeveritySuggestio
     })
   }
 
-  const silent = conditions.sources.filter((source) => !source.answering)
+  // Lost, not merely still connecting after a start: an outage is a source that has failed.
+  const failed = (source: SiteConditions['sources'][number]): boolean =>
+    !source.answering && !source.connecting
+  const silent = conditions.sources.filter(failed)
   const totalOutage = conditions.sources.length > 0 && silent.length === conditions.sources.length
   if (totalOutage) {
     const count = conditions.sources.length
@@ -147,7 +152,7 @@ export function suggestSeverities(conditions: SiteConditions): SeveritySuggestio
   } else {
     for (const plant of [...conditions.plants].sort(byId)) {
       const sources = conditions.sources.filter((source) => plant.sourceIds.includes(source.id))
-      if (sources.length === 0 || sources.some((source) => source.answering)) continue
+      if (sources.length === 0 || !sources.every(failed)) continue
       suggestions.push({
         id: `plant-feed-lost:${plant.id}`,
         rule: 'plant-feed-lost',
