@@ -313,3 +313,20 @@ describe('journal', () => {
     })
   })
 })
+
+describe('journal lookups for incidents', () => {
+  it('finds events by type prefix, and the newest events of a time window in seq order', () => {
+    const { journal } = open()
+    const types = ['incident.declared', 'alarm.raised', 'incident.note-added', 'incidents.other']
+    const events = types.flatMap((type) => [journal.append({ type, actor: 'system', data: {} })])
+    expect(journal.byTypePrefix('incident.').map((event) => event.type)).toEqual([
+      'incident.declared',
+      'incident.note-added',
+    ])
+    // Clock steps 250 ms per event: the window [2nd, 4th] holds three; a limit keeps the newest.
+    const from = Date.parse(events[1]!.ts)
+    const to = Date.parse(events[3]!.ts)
+    expect(journal.between(from, to, 10).map((event) => event.seq)).toEqual([2, 3, 4])
+    expect(journal.between(from, to, 2).map((event) => event.seq)).toEqual([3, 4])
+  })
+})

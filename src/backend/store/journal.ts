@@ -36,7 +36,10 @@ export type Journal = {
   byIncident: (incidentId: string) => JournalEvent[]
   /** Events whose type starts with `prefix` (`incident.`), in seq order. */
   byTypePrefix: (prefix: string) => JournalEvent[]
-  /** Events with from ≤ ts ≤ to (ms since the epoch), in seq order, at most `limit`. */
+  /**
+   * Events with from ≤ ts ≤ to (ms since the epoch), in seq order: the newest `limit` of them when
+   * there are more (what happened last matters most to an operator reading a long incident).
+   */
   between: (from: number, to: number, limit: number) => JournalEvent[]
   /** The oldest events the central system does not have yet, in seq order (DESIGN.md §3.5). */
   pendingOutbox: (limit: number) => JournalEvent[]
@@ -109,7 +112,7 @@ export function createJournal(db: BetterSqlite3.Database, options: JournalOption
     `SELECT ${journalColumns} FROM journal WHERE type >= ? AND type < ? ORDER BY seq`,
   )
   const selectBetween = db.prepare<[string, string, number], JournalRow>(
-    `SELECT ${journalColumns} FROM journal WHERE ts BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
+    `SELECT ${journalColumns} FROM journal WHERE ts BETWEEN ? AND ? ORDER BY seq DESC LIMIT ?`,
   )
   const selectPending = db.prepare<[number], JournalRow>(
     `SELECT ${journalColumns} FROM outbox JOIN journal USING (seq)
@@ -184,6 +187,7 @@ export function createJournal(db: BetterSqlite3.Database, options: JournalOption
     between: (from, to, limit) =>
       selectBetween
         .all(new Date(from).toISOString(), new Date(to).toISOString(), limit)
+        .reverse()
         .map(eventFromRow),
     pendingOutbox: (limit) => selectPending.all(limit).map(eventFromRow),
     markSynced: (eventIds) => markInTransaction.immediate(eventIds),
