@@ -113,7 +113,6 @@ export const alarmStatusSchema = z.object({
 const alarmIdSchema = z.string().min(1).max(500)
 const reasonSchema = z.string().trim().min(1, 'say why').max(2000)
 
-/** What one acknowledgement, shelve or comment did; refusals name the alarm and why. */
 /** Free text an operator writes into the record: a note, an update, a summary. */
 const recordTextSchema = z.string().trim().min(1, 'write something').max(20_000)
 const plantIdsSchema = z
@@ -122,6 +121,7 @@ const plantIdsSchema = z
   .max(100)
 const incidentResponse = z.object({ incident: incidentViewSchema })
 
+/** What one acknowledgement, shelve or comment did; refusals name the alarm and why. */
 const alarmActionResponse = z.object({
   changed: z.array(alarmSnapshotSchema),
   refused: z.array(z.object({ alarmId: z.string(), message: z.string() })),

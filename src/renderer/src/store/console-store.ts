@@ -145,10 +145,13 @@ export function applyAlarmChanges(changed: AlarmSnapshot[], flood?: FloodStatus)
 export function applyIncidentView(view: IncidentView): void {
   useConsole.setState((state) => {
     if (!state.incidents) return state
-    const others = state.incidents.incidents.filter(
-      (known) => known.incident.id !== view.incident.id,
-    )
-    return { incidents: { ...state.incidents, incidents: [view, ...others] } }
+    // In place, so the list keeps the backend's order (open by severity, then resolved); a new
+    // incident goes first until the next push puts it where it belongs.
+    const known = state.incidents.incidents
+    const incidents = known.some((shown) => shown.incident.id === view.incident.id)
+      ? known.map((shown) => (shown.incident.id === view.incident.id ? view : shown))
+      : [view, ...known]
+    return { incidents: { ...state.incidents, incidents } }
   })
 }
 

@@ -21,30 +21,40 @@ export function IncidentNotice(): React.JSX.Element | null {
         {lines.shown.map((line) =>
           line.kind === 'suggestion' ? (
             <li key={line.key} data-testid="incident-notice-suggestion">
-              <SeverityMark severity={line.suggestion.severity} compact />{' '}
-              <strong>suggested:</strong> {line.suggestion.title} — {line.suggestion.reason}
-              {line.dueAt !== null && (
-                <>
-                  {' '}
-                  · acknowledge <CountdownText countdown={countdown(line.dueAt, now)} />
-                </>
-              )}{' '}
+              <span className="incident-notice-text">
+                <SeverityMark severity={line.suggestion.severity} compact />{' '}
+                <strong>suggested:</strong> {line.suggestion.title} —{' '}
+                {/* The runbook's immediate action beats the evidence on a one-line notice. */}
+                {line.suggestion.prompt ? (
+                  <strong className="incident-notice-prompt">{line.suggestion.prompt}</strong>
+                ) : (
+                  line.suggestion.reason
+                )}
+                {line.dueAt !== null && (
+                  <>
+                    {' '}
+                    · acknowledge <CountdownText countdown={countdown(line.dueAt, now)} />
+                  </>
+                )}
+              </span>
               <button type="button" onClick={() => openIncident(null)}>
                 Open incidents
               </button>
             </li>
           ) : (
             <li key={line.key} data-testid="incident-notice-incident">
-              <SeverityMark severity={line.view.incident.severity} compact />{' '}
-              {line.view.incident.drill && <DrillMark />} <strong>{line.view.incident.id}</strong>{' '}
-              {line.view.incident.title}
-              {line.urgent && (
-                <>
-                  {' '}
-                  · {line.urgent.label}{' '}
-                  <CountdownText countdown={countdown(line.urgent.targetAt, now)} />
-                </>
-              )}{' '}
+              <span className="incident-notice-text">
+                <SeverityMark severity={line.view.incident.severity} compact />{' '}
+                {line.view.incident.drill && <DrillMark />} <strong>{line.view.incident.id}</strong>{' '}
+                {line.view.incident.title}
+                {line.urgent && (
+                  <>
+                    {' '}
+                    · {line.urgent.label}{' '}
+                    <CountdownText countdown={countdown(line.urgent.targetAt, now)} />
+                  </>
+                )}
+              </span>
               <button type="button" onClick={() => openIncident(line.view.incident.id)}>
                 Open {line.view.incident.id}
               </button>
