@@ -239,7 +239,8 @@ describe('OPC UA driver against the simulator', () => {
       20_000,
     )
     expect(recorder.status()).toMatchObject({ state: 'connected', lastError: null })
-  })
+    // Its own waits (15 s, then 20 s over a fresh encrypted channel) need more than the default.
+  }, 45_000)
 
   it('reports round trips, request counts, the session, its subscription and the server certificate', async () => {
     const port = await findFreePort()
