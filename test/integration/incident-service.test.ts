@@ -64,6 +64,8 @@ type Harness = {
   setConditions: (conditions: SiteConditions) => void
   setAlarms: (alarms: AlarmSnapshot[]) => void
   setDrill: (plants: string[]) => void
+  /** What the tag history would say about when a consumer fell short. */
+  shortfallHistory: Map<string, number>
   restart: () => Harness
 }
 
@@ -81,6 +83,7 @@ function start(
   let conditions = initial
   let alarms: AlarmSnapshot[] = []
   let drillPlants: string[] = []
+  const shortfallHistory = new Map<string, number>()
   const opened = withJournal
     ? openJournal({
         path: file,
@@ -108,6 +111,7 @@ function start(
       plants: drillPlants,
     }),
     drillAction: (kind, summary) => drillActions.push({ kind, summary }),
+    shortfallStart: (consumer) => shortfallHistory.get(consumer.unitId) ?? null,
   })
   let disposed = false
   const stop = (): void => {
@@ -125,6 +129,7 @@ function start(
     setConditions: (next) => (conditions = next),
     setAlarms: (next) => (alarms = next),
     setDrill: (plants) => (drillPlants = plants),
+    shortfallHistory,
     restart: () => {
       stop()
       return start(file, scheduler, conditions, withJournal)
@@ -373,6 +378,38 @@ describe('restoration clocks', () => {
     await harness.scheduler.advance(1_000)
     const restored = harness.service.status().incidents[0]!
     expect(restored.clocks.consumers[0]?.doneAt).toBe(harness.scheduler.now())
+  })
+})
+
+describe('a shortfall under way at start-up', () => {
+  it('runs its clock from when the history says it began, and a later one from when it was seen', async () => {
+    const short = siteConditions()
+    short.consumers[0] = { ...short.consumers[0]!, state: 'lost', value: 55 }
+    const harness = start(undefined, new ManualScheduler(t0), short)
+    harness.shortfallHistory.set('consumer-hospital-hvac', t0 - 6 * minute)
+    await harness.scheduler.advance(1_000)
+    const view = harness.service.declare(
+      { severity: 'P1', title: 'Hospital HVAC', plants: ['plant-001', 'plant-002'], roles },
+      'operator',
+    )
+    expect(view.clocks.consumers.map((clock) => [clock.plantId, clock.startAt])).toEqual([
+      ['plant-001', t0 - 6 * minute],
+    ])
+    // Plant 002's consumer was seen normal, then short: the history is not asked.
+    harness.shortfallHistory.set('consumer-hospital-hvac', t0 - 60 * minute)
+    const worse = siteConditions()
+    worse.consumers[0] = short.consumers[0]!
+    worse.consumers[1] = { ...worse.consumers[1]!, state: 'degraded', value: 70 }
+    harness.setConditions(worse)
+    await harness.scheduler.advance(1_000)
+    expect(
+      harness.service
+        .status()
+        .incidents[0]!.clocks.consumers.map((clock) => [clock.plantId, clock.startAt]),
+    ).toEqual([
+      ['plant-001', t0 - 6 * minute],
+      ['plant-002', t0 + 2_000],
+    ])
   })
 })
 

@@ -3,6 +3,7 @@ import {
   clockState,
   incidentClocks,
   minutesToCritical,
+  shortfallStart,
   type Clock,
   type TemperatureSample,
 } from '../../src/shared/incidents/clocks'
@@ -454,5 +455,26 @@ describe('minutesToCritical', () => {
         60,
       ),
     ).toBe(0)
+  })
+})
+
+describe('shortfallStart', () => {
+  const point = (minutes: number, max: number | null) => ({ ts: t0 + minutes * minute, max })
+
+  it('finds the start of the short run at the end of the trend', () => {
+    const points = [point(0, 80), point(1, 78), point(2, 74), point(3, 70), point(4, 66)]
+    expect(shortfallStart(points, 75)).toBe(t0 + 2 * minute)
+  })
+
+  it('says nothing when the supply is not short at the end, or the run fills the whole trend', () => {
+    expect(shortfallStart([point(0, 70), point(1, 80)], 75)).toBeNull()
+    expect(shortfallStart([point(0, 70), point(1, 68)], 75)).toBeNull()
+    expect(shortfallStart([], 75)).toBeNull()
+  })
+
+  it('stops at a stretch with no readings: the run cannot be told across a gap', () => {
+    expect(shortfallStart([point(0, 60), point(1, null), point(2, 70), point(3, 69)], 75)).toBe(
+      t0 + 2 * minute,
+    )
   })
 })

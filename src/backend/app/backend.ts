@@ -26,6 +26,7 @@ import { createHeatService } from '../heat/heat-service'
 import { alarmJournalInput } from '../../shared/alarms/model'
 import { tagAlarmLimits, unitOfTag } from '../../shared/alarms/definitions'
 import { consoleCode } from '../../shared/incidents/id'
+import { shortfallStart } from '../../shared/incidents/clocks'
 import { createIncidentService } from '../incidents/incident-service'
 import { createConditionsGatherer } from '../incidents/site-conditions'
 import { sha256Hex } from '../store/sha256'
@@ -298,6 +299,25 @@ export function createBackend(options: BackendOptions): Backend {
           plants: drills.state()?.simulatedPlants ?? [],
         }),
         drillAction: (kind, summary, severity) => drills.recordAction(kind, summary, severity),
+        shortfallStart: (consumer, now) => {
+          if (!history) return null
+          try {
+            // Two hours at 15 s a point: enough for any restoration window but production's.
+            const [series] = history.query({
+              tagIds: [consumer.tagId],
+              from: now - 2 * 3_600_000,
+              to: now,
+              maxPoints: 480,
+            }).series
+            return shortfallStart(series?.points ?? [], consumer.degradedBelow)
+          } catch (error) {
+            logger.warn('no shortfall start from history', {
+              tagId: consumer.tagId,
+              error: String(error),
+            })
+            return null
+          }
+        },
       })
     : null
   incidents?.onStatus((status) => broadcast('incidents', status))

@@ -75,6 +75,11 @@ export type IncidentServiceOptions = {
   conditions: ConditionsGatherer
   alarms: () => AlarmSnapshot[]
   drill: () => { running: boolean; firstFaultAt: number | null; plants: readonly string[] }
+  /**
+   * When a consumer found short at start-up fell short, from its tag history; null when the history
+   * cannot say (not kept, or short for longer than it looks back).
+   */
+  shortfallStart: (consumer: SiteConditions['consumers'][number], now: number) => number | null
   /** Tells a running drill what the operator did, for its debrief. */
   drillAction: (kind: DrillActionKind, summary: string, severity?: IncidentSeverity) => void
 }
@@ -379,12 +384,20 @@ export function createIncidentService(options: IncidentServiceOptions): Incident
 
   /** When each consumer fell short, seen every tick, so a later declaration knows the real start. */
   const shortSince = new Map<string, number>()
+  /** Consumers seen at least once since start: a shortfall of one of these began while we watched. */
+  const watched = new Set<string>()
   const watchShortfalls = (now: number): void => {
     for (const consumer of conditions.consumers) {
       const key = `${consumer.plantId}/${consumer.unitId}`
       const short = consumer.state === 'degraded' || consumer.state === 'lost'
       if (!short) shortSince.delete(key)
-      else if (!shortSince.has(key)) shortSince.set(key, now)
+      else if (!shortSince.has(key)) {
+        // Short at the first look after a start: the tag history knows when it began, the console
+        // does not; a clock from the restart would flatter the restoration.
+        const fromHistory = watched.has(key) ? null : options.shortfallStart(consumer, now)
+        shortSince.set(key, fromHistory ?? now)
+      }
+      watched.add(key)
     }
   }
 

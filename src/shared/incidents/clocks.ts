@@ -150,6 +150,25 @@ function updateClock(incident: IncidentState): UpdateClock | null {
     : { dueAt: initialUpdateDue(incident), kind: 'initial', everyMinutes, lastSentAt: null }
 }
 
+/**
+ * When a consumer's supply fell short, read back from its trend (points in time order, each the
+ * summary of a stretch): the start of the unbroken run of stretches at the end that stayed below
+ * `degradedBelow`. Null when the trend's last stretch is not short, or when the run reaches the
+ * trend's first point (it began before the trend does, so the trend cannot say when).
+ */
+export function shortfallStart(
+  points: readonly { ts: number; max: number | null }[],
+  degradedBelow: number,
+): number | null {
+  let start: number | null = null
+  for (let index = points.length - 1; index >= 0; index -= 1) {
+    const max = points[index]!.max
+    if (max === null || max >= degradedBelow) return start
+    start = points[index]!.ts
+  }
+  return null
+}
+
 export type TemperatureSample = { at: number; value: number }
 
 /**
