@@ -1,17 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { fail, ok, type Result } from '../../shared/result'
+import { writeFileAtomically } from '../store/atomic-file'
 
 // Every console of a site syncs its own journal under its own id (DESIGN.md §3.5), so the id
 // belongs to this installation, not to the site file several consoles share. It is made once, on
@@ -39,16 +32,7 @@ function newConsoleId(): string {
 
 /** Written whole and flushed before it replaces the old file: a power cut leaves one or the other. */
 function save(dataDir: string, identity: Identity): void {
-  const path = join(dataDir, identityFile)
-  const temporary = `${path}.tmp`
-  const handle = openSync(temporary, 'w')
-  try {
-    writeSync(handle, `${JSON.stringify(identity, null, 2)}\n`)
-    fsyncSync(handle)
-  } finally {
-    closeSync(handle)
-  }
-  renameSync(temporary, path)
+  writeFileAtomically(join(dataDir, identityFile), `${JSON.stringify(identity, null, 2)}\n`)
 }
 
 function read(dataDir: string): Result<Identity | null> {
