@@ -7,6 +7,7 @@ import {
   MessageChannelMain,
   protocol,
   session,
+  shell,
   utilityProcess,
   type MenuItemConstructorOptions,
 } from 'electron'
@@ -14,7 +15,13 @@ import { systemScheduler } from '../shared/scheduler'
 import { startBackend, type BackendHost } from './backend-process'
 import { readLaunchOptions } from './options'
 import { handleAppProtocol, registerAppScheme } from './protocol'
-import { appEntryUrl, hardenApp, hardenSession, secureWebPreferences } from './security'
+import {
+  appEntryUrl,
+  externalLinkOrigins,
+  hardenApp,
+  hardenSession,
+  secureWebPreferences,
+} from './security'
 
 // The Electron main process: windows, menus, security policy, and the backend's life cycle.
 // Nothing else lives here (DESIGN.md §2): all I/O and state belong to the backend.
@@ -47,7 +54,7 @@ function createWindow(host: BackendHost): BrowserWindow {
     // ISA-101 calm grey, painted before the page so a control room never sees a white flash.
     backgroundColor: '#d9d9d9',
     show: false,
-    webPreferences: secureWebPreferences(paths.preload),
+    webPreferences: secureWebPreferences(paths.preload, app.isPackaged),
   })
   created.once('ready-to-show', () => created.show())
   // A crashed renderer must not leave a blank console: load it again (the backend keeps running,
@@ -76,6 +83,8 @@ function buildMenu(): Menu {
   const mac = process.platform === 'darwin'
   const view: MenuItemConstructorOptions[] = [
     { role: 'reload' },
+    // The only way this code opens DevTools, and its Ctrl+Shift+I accelerator: development only
+    // (devTools is off in packaged builds too, secureWebPreferences).
     ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' } as const]),
     { type: 'separator' },
     // Control rooms run on anything from laptops to wall screens: zoom matters.
@@ -129,7 +138,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   // Both must happen before `ready`.
   registerAppScheme(protocol)
-  hardenApp(app)
+  hardenApp(app, { shell, allowedOrigins: externalLinkOrigins, report })
 
   app.on('second-instance', () => {
     if (!window) return

@@ -236,6 +236,7 @@ function createState() {
     ipcRenderer: new EventEmitter(),
     contextBridge: new FakeContextBridge(),
     menu: createMenu(),
+    shell: { openExternal: vi.fn(async (_url: string) => {}) },
   }
 }
 
@@ -278,6 +279,9 @@ const state = {
   get menu() {
     return shared.state.menu
   },
+  get shell() {
+    return shared.state.shell
+  },
 }
 
 /** Everything the fake module exports, as live getters so resetFakeElectron() takes effect. */
@@ -302,6 +306,9 @@ export const fakeElectron = {
   },
   get Menu() {
     return state.menu
+  },
+  get shell() {
+    return state.shell
   },
   BrowserWindow: FakeBrowserWindow,
   MessageChannelMain: FakeMessageChannelMain,
@@ -339,6 +346,9 @@ export const fake = {
   },
   get menu() {
     return state.menu
+  },
+  get shell() {
+    return state.shell
   },
   windows: shared.windows,
   channels: shared.channels,

@@ -9,13 +9,18 @@ import { desktopIpc } from '../../src/shared/api/desktop'
 import type { LinkState, PilotLightApi } from '../../src/shared/api/client'
 import {
   appEntryUrl,
+  allowedPermissions,
+  appOrigin,
   contentSecurityPolicy,
+  externalLinkOrigins,
   hardenApp,
   hardenSession,
   isAppUrl,
   isTrustedSender,
+  openExternalSafely,
   secureWebPreferences,
   trustedIpc,
+  type ExternalLinks,
   type HardenableApp,
   type HardenableContents,
   type HardenableSession,
@@ -46,7 +51,7 @@ beforeEach(() => {
 
 describe('window web preferences', () => {
   it('isolate, sandbox and keep Node out of the page', () => {
-    const preferences = secureWebPreferences('/app/out/preload/index.cjs')
+    const preferences = secureWebPreferences('/app/out/preload/index.cjs', true)
     expect(preferences).toMatchObject({
       preload: '/app/out/preload/index.cjs',
       contextIsolation: true,
@@ -60,6 +65,12 @@ describe('window web preferences', () => {
       webviewTag: false,
       autoplayPolicy: 'no-user-gesture-required',
     })
+    expect(preferences).not.toHaveProperty('enableBlinkFeatures')
+  })
+
+  it('have DevTools only in development builds', () => {
+    expect(secureWebPreferences('/p.cjs', true).devTools).toBe(false)
+    expect(secureWebPreferences('/p.cjs', false).devTools).toBe(true)
   })
 })
 
@@ -89,25 +100,103 @@ describe('content security policy', () => {
 })
 
 describe('session', () => {
-  it('denies every permission request and check', () => {
+  // Electron 45's permission names, less the one the console needs.
+  const deniedPermissions = [
+    'media',
+    'display-capture',
+    'geolocation',
+    'notifications',
+    'clipboard-read',
+    'deprecated-sync-clipboard-read',
+    'hid',
+    'serial',
+    'usb',
+    'midi',
+    'midiSysex',
+    'fullscreen',
+    'pointerLock',
+    'keyboardLock',
+    'openExternal',
+    'fileSystem',
+    'idle-detection',
+    'local-fonts',
+    'mediaKeySystem',
+    'window-management',
+    'storage-access',
+    'persistent-storage',
+    'screen-wake-lock',
+    'speaker-selection',
+    'unknown',
+  ]
+  const foreignOrigins = [
+    'https://evil.example',
+    'file://',
+    'app://pilot-light.evil.example',
+    'app://other',
+    'http://127.0.0.1:5173',
+    'null',
+    '',
+  ]
+
+  function hardened(): FakeSession {
     const session = new FakeSession()
     hardenSession(session as unknown as HardenableSession)
-    for (const permission of [
-      'media',
-      'notifications',
-      'geolocation',
-      'serial',
-      'hid',
-      'clipboard-read',
-    ]) {
-      const callback = vi.fn()
-      session.permissionRequestHandler?.(...([{}, permission, callback, {}] as never[]))
-      expect(callback).toHaveBeenCalledWith(false)
-      expect(
-        session.permissionCheckHandler?.(...([null, permission, appEntryUrl, {}] as never[])),
-      ).toBe(false)
+    return session
+  }
+
+  /** Asks the request handler, as Electron would for a frame showing `url`. */
+  function requested(session: FakeSession, permission: string, url: string): unknown {
+    const callback = vi.fn()
+    const details = { isMainFrame: true, requestingUrl: url }
+    session.permissionRequestHandler?.(...([{}, permission, callback, details] as never[]))
+    expect(callback).toHaveBeenCalledTimes(1)
+    return callback.mock.calls[0]?.[0]
+  }
+
+  /** Asks the check handler, as Electron would for `origin`. */
+  function checked(
+    session: FakeSession,
+    permission: string,
+    origin: string,
+    details: object = {},
+  ): unknown {
+    const all = { isMainFrame: true, requestingUrl: `${origin}/`, ...details }
+    return session.permissionCheckHandler?.(...([null, permission, origin, all] as never[]))
+  }
+
+  it('allows only clipboard writes, and only to the app', () => {
+    expect([...allowedPermissions]).toEqual(['clipboard-sanitized-write'])
+    const session = hardened()
+    const write = 'clipboard-sanitized-write'
+    expect(requested(session, write, appEntryUrl)).toBe(true)
+    expect(requested(session, write, 'app://pilot-light/index.html#/incidents/42')).toBe(true)
+    expect(checked(session, write, appOrigin)).toBe(true)
+    for (const origin of foreignOrigins) {
+      expect(requested(session, write, `${origin}/index.html`), origin).toBe(false)
+      expect(checked(session, write, origin), origin).toBe(false)
     }
-    expect(session.devicePermissionHandler?.(...([{ deviceType: 'usb' }] as never[]))).toBe(false)
+    expect(requested(session, write, 'app://user@pilot-light/')).toBe(false)
+    // A frame of another origin embedded in the app, or an app frame embedded elsewhere.
+    expect(checked(session, write, appOrigin, { embeddingOrigin: 'https://evil.example' })).toBe(
+      false,
+    )
+    expect(checked(session, write, appOrigin, { embeddingOrigin: appOrigin })).toBe(true)
+  })
+
+  it.each(deniedPermissions)('denies %s, even to the app', (permission) => {
+    const session = hardened()
+    expect(requested(session, permission, appEntryUrl)).toBe(false)
+    expect(checked(session, permission, appOrigin)).toBe(false)
+    expect(requested(session, permission, 'https://evil.example/')).toBe(false)
+    expect(checked(session, permission, 'https://evil.example')).toBe(false)
+  })
+
+  it('denies every device', () => {
+    const session = hardened()
+    for (const deviceType of ['hid', 'serial', 'usb']) {
+      const details = { deviceType, origin: appOrigin, device: {} }
+      expect(session.devicePermissionHandler?.(...([details] as never[]))).toBe(false)
+    }
   })
 
   it('cancels every request from the renderer to the network', () => {
@@ -123,16 +212,92 @@ describe('session', () => {
   })
 })
 
+// Shared by the openExternal and window.open tests: none of these may reach the operating system.
+const allowedOrigin = 'https://allowed.example'
+const hostileUrls = [
+  'javascript:alert(1)',
+  'file:///etc/passwd',
+  'file:///C:/Windows/System32/calc.exe',
+  'http://example.com',
+  'http://allowed.example/',
+  'https://user:pass@allowed.example/',
+  'https://allowed.example@evil.example/',
+  'https://allowed.example.evil.example/',
+  'https://allowed.example:8443/',
+  // Cyrillic "а": parses to a punycode host that is not on the list.
+  'https://\u0430llowed.example/',
+  'https://xn--llowed-2nf.example/',
+  'data:text/html,<script>alert(1)</script>',
+  'app://pilot-light/..%2f',
+  appEntryUrl,
+  'https://allowed.example/\nhttps://evil.example/',
+  'https://allowed.example/\tdocs',
+  'https://allowed.example/ docs',
+  'https:\\\\allowed.example\\docs',
+  '\\\\server\\share',
+  '//allowed.example/',
+  'mailto:ops@allowed.example',
+  'ms-msdt:/id PCWDiagnostic /skip force /param "IT_BrowseForFile=calc.exe"',
+  'smb://attacker.example/public/pwn.desktop',
+  'vbscript:msgbox(1)',
+  'about:blank',
+  '',
+  'not a url',
+]
+
+function externalLinks(allowedOrigins: readonly string[] = [allowedOrigin]): ExternalLinks {
+  return { shell: fake.shell, allowedOrigins, report: vi.fn() }
+}
+
+describe('shell.openExternal', () => {
+  it.each(hostileUrls)('refuses and logs %j', (url) => {
+    const links = externalLinks()
+    expect(openExternalSafely(url, links)).toBe(false)
+    expect(fake.shell.openExternal).not.toHaveBeenCalled()
+    expect(links.report).toHaveBeenCalledWith(expect.stringContaining('refused'))
+    // One log line, whatever the URL holds.
+    expect(vi.mocked(links.report).mock.calls[0]?.[0]).not.toMatch(/[\r\n]/)
+  })
+
+  it('opens exactly an allowlisted https URL, in canonical form', () => {
+    const links = externalLinks()
+    expect(openExternalSafely('https://allowed.example/docs/alarms?id=7#ack', links)).toBe(true)
+    expect(openExternalSafely('HTTPS://ALLOWED.EXAMPLE/docs', links)).toBe(true)
+    expect(fake.shell.openExternal.mock.calls).toEqual([
+      ['https://allowed.example/docs/alarms?id=7#ack'],
+      ['https://allowed.example/docs'],
+    ])
+    expect(links.report).not.toHaveBeenCalled()
+  })
+
+  it('opens nothing with the shipped allowlist, which is empty', () => {
+    expect(externalLinkOrigins).toEqual([])
+    expect(openExternalSafely('https://allowed.example/', externalLinks(externalLinkOrigins))).toBe(
+      false,
+    )
+    expect(fake.shell.openExternal).not.toHaveBeenCalled()
+  })
+
+  it('logs a URL the system could not open', async () => {
+    fake.shell.openExternal.mockRejectedValueOnce(new Error('no handler'))
+    const links = externalLinks()
+    expect(openExternalSafely('https://allowed.example/', links)).toBe(true)
+    await vi.waitFor(() =>
+      expect(links.report).toHaveBeenCalledWith(expect.stringContaining('no handler')),
+    )
+  })
+})
+
 describe('every webContents', () => {
-  function hardened(): FakeWebContents {
-    hardenApp(fake.app as unknown as HardenableApp)
+  function hardened(links: ExternalLinks = externalLinks()): FakeWebContents {
+    hardenApp(fake.app as unknown as HardenableApp, links)
     const contents = new FakeWebContents()
     fake.app.emit('web-contents-created', fakeEvent(), contents as unknown as HardenableContents)
     return contents
   }
 
   it('is sandboxed app-wide', () => {
-    hardenApp(fake.app as unknown as HardenableApp)
+    hardenApp(fake.app as unknown as HardenableApp, externalLinks())
     expect(fake.app.enableSandbox).toHaveBeenCalled()
   })
 
@@ -167,6 +332,20 @@ describe('every webContents', () => {
       action: 'deny',
     })
     expect(contents.windowOpenHandler?.({ url: appEntryUrl })).toEqual({ action: 'deny' })
+  })
+
+  it.each(hostileUrls)('may not open %j, in a window or outside', (url) => {
+    const contents = hardened()
+    expect(contents.windowOpenHandler?.({ url })).toEqual({ action: 'deny' })
+    expect(fake.shell.openExternal).not.toHaveBeenCalled()
+  })
+
+  it('sends an allowlisted link to the system browser instead of a window', () => {
+    const contents = hardened()
+    expect(contents.windowOpenHandler?.({ url: 'https://allowed.example/docs' })).toEqual({
+      action: 'deny',
+    })
+    expect(fake.shell.openExternal).toHaveBeenCalledExactlyOnceWith('https://allowed.example/docs')
   })
 
   it('may not attach a webview', () => {
@@ -403,7 +582,7 @@ describe('main process wiring', () => {
       show: false,
     })
     const preferences = window?.options.webPreferences as Record<string, unknown>
-    expect(preferences).toEqual(secureWebPreferences(String(preferences.preload)))
+    expect(preferences).toEqual(secureWebPreferences(String(preferences.preload), false))
     expect(String(preferences.preload)).toMatch(/preload[/\\]index\.cjs$/)
     expect(window?.loadURL).toHaveBeenCalledWith(appEntryUrl)
     expect(fake.protocol.handlers.has('app')).toBe(true)
@@ -413,6 +592,39 @@ describe('main process wiring', () => {
     expect(window?.visible).toBe(false)
     window?.emit('ready-to-show')
     expect(window?.visible).toBe(true)
+  })
+
+  it.each([
+    { packaged: true, devTools: false },
+    { packaged: false, devTools: true },
+  ])('gives the window DevTools only in development (packaged: $packaged)', async (build) => {
+    fake.app.isPackaged = build.packaged
+    await launch()
+    fake.app.becomeReady()
+    await settle()
+    const preferences = fake.windows[0]?.options.webPreferences as Record<string, unknown>
+    expect(preferences.devTools).toBe(build.devTools)
+    // The View menu's Toggle Developer Tools (and its shortcut) is the only way in.
+    const template = JSON.stringify(fake.menu.lastTemplate)
+    expect(template.includes('toggleDevTools')).toBe(build.devTools)
+  })
+
+  it('sends window.open through the openExternal allowlist, which ships empty', async () => {
+    await launch()
+    fake.app.becomeReady()
+    await settle()
+    const contents = new FakeWebContents()
+    fake.app.emit('web-contents-created', fakeEvent(), contents)
+    const stderr = vi.spyOn(process.stderr, 'write').mockReturnValue(true)
+    try {
+      for (const url of ['https://example.com/', ...hostileUrls]) {
+        expect(contents.windowOpenHandler?.({ url })).toEqual({ action: 'deny' })
+      }
+      expect(stderr).toHaveBeenCalledWith(expect.stringContaining('refused to open'))
+    } finally {
+      stderr.mockRestore()
+    }
+    expect(fake.shell.openExternal).not.toHaveBeenCalled()
   })
 
   it('starts the backend on the userData folder and wires the window to it', async () => {
