@@ -78,7 +78,69 @@ export type ParsedYaml =
  * every later problem can be placed. Syntax errors, duplicate keys and documents that expand too
  * far (an alias bomb) are problems too, never exceptions.
  */
+/**
+ * Deeper than any site file needs (they nest fewer than ten levels), and shallow enough that the
+ * YAML parser and the checks after it never run out of stack on a damaged or hostile file.
+ */
+export const maxNestingDepth = 200
+
+/**
+ * The first line where flow brackets (`[`, `{`) or indentation nest deeper than maxNestingDepth,
+ * or null. Quoted text and comments are skipped; the count is cheap and errs on the safe side.
+ */
+function tooDeepAt(text: string): { line: number; column: number } | null {
+  let depth = 0
+  let line = 1
+  let column = 0
+  let atLineStart = true
+  let quote: string | null = null
+  let comment = false
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index]!
+    column += 1
+    if (char === '\n') {
+      line += 1
+      column = 0
+      atLineStart = true
+      comment = false
+      continue
+    }
+    if (atLineStart && char === ' ') {
+      // Block nesting takes at least one column of indentation per level.
+      if (column > maxNestingDepth) return { line, column }
+      continue
+    }
+    atLineStart = false
+    if (comment) continue
+    if (quote) {
+      if (char === quote) quote = null
+      continue
+    }
+    if (char === '"' || char === "'") quote = char
+    else if (char === '#') comment = true
+    else if (char === '[' || char === '{') {
+      depth += 1
+      if (depth > maxNestingDepth) return { line, column }
+    } else if (char === ']' || char === '}') depth = Math.max(0, depth - 1)
+  }
+  return null
+}
+
 export function parseYaml(text: string, file: string): ParsedYaml {
+  const deep = tooDeepAt(text)
+  if (deep) {
+    return {
+      ok: false,
+      problems: [
+        {
+          file,
+          ...deep,
+          path: '',
+          message: `nests more than ${maxNestingDepth} levels deep; a site file needs a handful`,
+        },
+      ],
+    }
+  }
   const lineCounter = new LineCounter()
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   if (document.errors.length > 0) {
