@@ -152,4 +152,48 @@ describe('browser-mode server', () => {
     })
     ws.close()
   })
+
+  it('answers binary, non-object and __proto__ frames as malformed and closes on oversized ones', async () => {
+    const ws = await openSocket(`?token=${token}`, { origin: origin() })
+    const binary = new Promise<Record<string, unknown>>((resolve) => {
+      ws.once('message', (data) => resolve(JSON.parse(String(data))))
+      ws.send(Buffer.from(JSON.stringify({ kind: 'request', id: 1, channel: 'getSystemInfo' })))
+    })
+    expect(await binary).toMatchObject({
+      id: null,
+      ok: false,
+      error: { code: 'malformed-message' },
+    })
+    for (const frame of ['null', '42', '"getSystemInfo"', '[]', '{}', '']) {
+      expect(await ask(ws, frame)).toMatchObject({
+        ok: false,
+        error: { code: 'malformed-message' },
+      })
+    }
+    const proto =
+      '{"kind":"request","id":3,"channel":"getSystemInfo","payload":{},"__proto__":{"polluted":1}}'
+    expect(await ask(ws, proto)).toMatchObject({
+      id: 3,
+      ok: false,
+      error: { code: 'malformed-message' },
+    })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    // Past the 1 MB frame limit the socket is closed (1009, message too big), not read.
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+    ws.send(
+      JSON.stringify({
+        kind: 'request',
+        id: 4,
+        channel: 'getValues',
+        payload: { tagIds: ['x'.repeat(2_000_000)] },
+      }),
+    )
+    expect(await closed).toBe(1009)
+    // …and the server keeps serving everyone else.
+    const next = await openSocket(`?token=${token}`, { origin: origin() })
+    expect(
+      await ask(next, { kind: 'request', id: 5, channel: 'getSystemInfo', payload: {} }),
+    ).toMatchObject({ id: 5, ok: true })
+    next.close()
+  })
 })
